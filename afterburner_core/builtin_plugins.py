@@ -1,0 +1,33 @@
+"""Plugins that ship inside the core distribution: the `local` backend (and, as they land, the
+built-in datasets and rewards). They are registered exactly like third-party plugins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from afterburner_core.hookspecs import hookimpl
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    name: str
+    description: str
+    factory: Any
+
+    def create(self, **options: Any) -> Any:
+        return self.factory(**options)
+
+
+class LocalBackendPlugin:
+    """The embedded default: plain processes under the C supervisor, no daemon."""
+
+    @hookimpl
+    def afterburner_backends(self) -> list[BackendInfo]:
+        from afterburner_core.sandbox.engine import Engine
+
+        return [BackendInfo("local", "processes on this host: cgroups + netns as root, pinned cores", Engine)]
+
+
+def all_plugins() -> list[tuple[str, Any]]:
+    return [("local-backend", LocalBackendPlugin())]

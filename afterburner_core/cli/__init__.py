@@ -1,0 +1,48 @@
+"""The `afterburner` command line. Every verb that reports accepts --json.
+
+Errors a user can cause (unknown language, missing file, bad limits) print one line and exit 2;
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+
+from afterburner_core.cli import exec_cmd, plugins_cmd, run_cmd
+from afterburner_core.errors import AfterburnerError
+
+app = typer.Typer(
+    name="afterburner",
+    help="Measure and improve the efficiency of code: sandboxed runs with time, memory and integral.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("plugins")(plugins_cmd.plugins)
+app.command("exec")(exec_cmd.exec_program)
+app.command("run")(run_cmd.run_solution)
+
+
+def _validation_message(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()))
+        parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+    return "; ".join(parts)
+
+
+def main() -> None:
+    try:
+        app()
+    except AfterburnerError as error:
+        print(f"afterburner: {error}", file=sys.stderr)
+        sys.exit(2)
+    except ValidationError as error:
+        print(f"afterburner: invalid input: {_validation_message(error)}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("afterburner: interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,48 @@
+"""Loading problems: the bundled `venus-mini` and local Venus-shaped JSON / JSONL files."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from afterburner_core.errors import DatasetError
+from afterburner_core.models import Problem
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+BUNDLED = {"venus-mini": DATA_DIR / "venus_mini"}
+
+
+@functools.lru_cache(maxsize=8)
+def load_problems(name: str = "venus-mini") -> tuple[Problem, ...]:
+    """All problems of a dataset: a bundled name, a directory of JSON files or a JSON/JSONL file."""
+    path = BUNDLED.get(name, Path(name))
+    if not path.exists():
+        raise DatasetError(f"dataset {name!r} not found (bundled: {', '.join(BUNDLED)}; or give a .json/.jsonl path)")
+    rows: list[dict] = []
+    try:
+        if path.is_dir():
+            for file in sorted(path.rglob("*.json")):
+                row = json.loads(file.read_text(encoding="utf-8"))
+                if file.parent.name == "apps":
+                    row.setdefault("kind", "stdio")
+                rows.append(row)
+        elif path.suffix == ".jsonl":
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        else:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            rows = data if isinstance(data, list) else [data]
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"cannot read dataset {name!r}: {exc}") from exc
+    try:
+        return tuple(Problem.model_validate(row) for row in rows)
+    except ValueError as exc:
+        raise DatasetError(f"dataset {name!r} has a malformed row: {str(exc).splitlines()[0]}") from exc
+
+
+def get_problem(problem_id: str, dataset: str = "venus-mini") -> Problem:
+    """A problem by id or title slug."""
+    for problem in load_problems(dataset):
+        if str(problem.problem_id) == str(problem_id) or problem.title == problem_id:
+            return problem
+    raise DatasetError(f"problem {problem_id!r} is not in dataset {dataset!r}")

@@ -1,0 +1,191 @@
+"""What a language plugin is: its description, its compile and run plans, and a base class.
+
+A language plugin subclasses `LanguagePlugin`, fills in a few attributes and argv templates, and
+exposes an instance through the entry-point group ``afterburner``. The base class implements the
+pluggy hooks (answering only for its own key), toolchain detection with version, and the shared
+test-harness conventions, so that the six first-party plugins contain only what really differs
+between languages.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from afterburner_core.hookspecs import hookimpl
+from afterburner_core.models import Limits
+
+TestMode = Literal["process", "harness"]
+
+
+@dataclass(frozen=True)
+class ToolchainStatus:
+    available: bool
+    version: str | None
+    message: str  # what to do when unavailable; empty when available
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    """The description returned by ``afterburner_languages``."""
+
+    key: str
+    aliases: tuple[str, ...]
+    display_name: str
+    distribution: str
+    source_name: str
+    test_mode: TestMode
+    compile_flags: str
+    docker_image: str
+    plugin: LanguagePlugin
+
+    def toolchain(self) -> ToolchainStatus:
+        return self.plugin.detect_toolchain()
+
+
+@dataclass
+class CompilePlan:
+    """Returned by ``afterburner_compile``: files to write and commands the core runs in order."""
+
+    files: dict[str, str]
+    commands: list[list[str]]
+    env: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""  # toolchain version + flags: part of the compile-cache key
+
+
+@dataclass
+class RunPlan:
+    """Returned by ``afterburner_run``: how to execute a compiled artifact.
+
+    In ``harness`` mode the engine appends ``TESTS_DIR COUNT TIMINGS_FILE OUTPUT_CAP_BYTES`` to
+    `argv`; the harness reads ``TESTS_DIR/<i>.in``, writes ``TESTS_DIR/<i>.out`` and one line per
+    test to the timings file: ``index  t0_ns  t1_ns  cpu_ns  status  message`` (tab separated,
+    CLOCK_MONOTONIC, status ``ok`` / ``error`` / ``output_limit``).
+    """
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    test_mode: TestMode = "process"
+
+
+class LanguagePlugin:
+    """Base class of language plugins; subclasses set the attributes and override the templates."""
+
+    key: str = ""
+    aliases: tuple[str, ...] = ()
+    display_name: str = ""
+    distribution: str = ""
+    source_name: str = "main"
+    test_mode: TestMode = "process"
+    compile_flags: str = ""
+    # executables the toolchain needs: name -> argv that prints the version
+    toolchain_binaries: dict[str, list[str]] = {}
+    install_hint: str = ""
+    # the LeetCode-style empty program used to calibrate start-up (program mode)
+    empty_program: str = ""
+
+    # ---- what subclasses provide -------------------------------------------------------------
+    def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
+        """Commands that turn `files` (the program first, in the cwd) into the artifact; [] if none."""
+        return []
+
+    def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
+        raise NotImplementedError(f"{type(self).__name__} must define program_argv")
+
+    def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
+        """For ``test_mode == "harness"``: argv of the in-process test loop (engine appends args)."""
+        raise NotImplementedError(f"{type(self).__name__} runs tests in one process per test")
+
+    def extra_files(self, purpose: str) -> dict[str, str]:
+        """Files compiled next to the program (e.g. the Java harness) for `purpose`."""
+        return {}
+
+    def source_file_name(self, source: str) -> str:
+        return self.source_name
+
+    def run_env(self) -> dict[str, str]:
+        return {}
+
+    def compile_env(self, workdir: Path) -> dict[str, str]:
+        return {}
+
+    # ---- shared machinery ------------------------------------------------------------------------
+    def info(self) -> LanguageInfo:
+        return LanguageInfo(
+            key=self.key,
+            aliases=self.aliases,
+            display_name=self.display_name or self.key,
+            distribution=self.distribution,
+            source_name=self.source_name,
+            test_mode=self.test_mode,
+            compile_flags=self.compile_flags,
+            docker_image=f"afterburner/{self.key}:latest",
+            plugin=self,
+        )
+
+    def locate(self, name: str) -> str | None:
+        """Absolute path of a toolchain executable: ``AFTERBURNER_<KEY>_<NAME>`` or the PATH."""
+        override = os.environ.get(f"AFTERBURNER_{self.key.upper()}_{re.sub(r'[^A-Z0-9]', '_', name.upper())}")
+        return override or shutil.which(name)
+
+    def detect_toolchain(self) -> ToolchainStatus:
+        located = tuple((name, self.locate(name), tuple(argv)) for name, argv in self.toolchain_binaries.items())
+        return _detect(self.display_name or self.key, self.install_hint, located)
+
+    def resource_path(self, name: str) -> Path:
+        """A file shipped inside the plugin's package (harness, Dockerfile)."""
+        module = __import__(type(self).__module__, fromlist=["__file__"])
+        return Path(module.__file__).resolve().parent / name
+
+    @hookimpl
+    def afterburner_languages(self) -> list[LanguageInfo]:
+        return [self.info()]
+
+    @hookimpl
+    def afterburner_compile(self, language: str, source: str, workdir: Path, purpose: str) -> CompilePlan | None:
+        if language != self.key:
+            return None
+        status = self.detect_toolchain()
+        name = self.source_file_name(source)
+        files = {name: source, **self.extra_files(purpose)}
+        return CompilePlan(
+            files=files,
+            commands=self.compile_commands(status.paths, list(files)),
+            env=self.compile_env(workdir),
+            fingerprint=f"{self.key}|{status.version}|{self.compile_flags}|{name}",
+        )
+
+    @hookimpl
+    def afterburner_run(self, language: str, artifact: Path, mode: str, limits: Limits) -> RunPlan | None:
+        if language != self.key:
+            return None
+        paths = self.detect_toolchain().paths
+        if mode == "tests" and self.test_mode == "harness":
+            return RunPlan(self.harness_argv(paths, artifact, limits), self.run_env(), "harness")
+        return RunPlan(self.program_argv(paths, artifact, limits), self.run_env(), "process")
+
+
+@functools.cache
+def _detect(display: str, hint: str, located: tuple[tuple[str, str | None, tuple[str, ...]], ...]) -> ToolchainStatus:
+    """Check each executable exists and read the version of the first; cached per process."""
+    paths: dict[str, str] = {}
+    for name, path, _ in located:
+        if not path or not os.access(path, os.X_OK):
+            return ToolchainStatus(False, None, f"{display} toolchain not found ({name}): {hint}, or use --backend docker")
+        paths[name] = path
+    first, _, version_argv = located[0]
+    try:
+        proc = subprocess.run([paths[first], *version_argv], capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ToolchainStatus(False, None, f"{first} at {paths[first]} does not run: {hint}, or use --backend docker")
+    text = (proc.stdout + "\n" + proc.stderr).strip()
+    match = re.search(r"(\d+\.\d+(?:\.\d+)?)", text)
+    version = match.group(1) if match else (text.splitlines()[0][:60] if text else None)
+    return ToolchainStatus(True, version, "", paths)

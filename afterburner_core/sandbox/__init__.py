@@ -1,0 +1,1 @@
+"""Monolith: the execution sandbox (supervisor, limits, scheduling, compile cache, measurement)."""

@@ -1,0 +1,617 @@
+/*
+ * abrun: Afterburner's per-job supervisor and memory sampler.
+ *
+ * Why C: the measurement must be quiet and fast. The original Monolith sampled memory from a bash
+ * loop that forked `date` and `awk` per sample on the measured core (~550 Hz idle, far less when
+ * busy, and it slowed the program). abrun samples the whole process tree from a thread pinned to
+ * a *different* core at >= 10 kHz, times each run with CLOCK_MONOTONIC from the moment exec()
+ * succeeded (CLOEXEC pipe) to wait4(), and takes CPU time and peak RSS from the kernel (rusage).
+ *
+ * One invocation runs the same argv once per line of --runs (each line: stdin, stdout and stderr
+ * paths, tab separated), sequentially, under the same limits, and prints one JSON object.
+ *
+ * Limits: wall timeout per run (kills the whole tree: process group, the cgroup's procs file when
+ * given, and every descendant re-parented to us as a child subreaper), memory (sampled tree RSS,
+ * on top of a cgroup limit set by the caller), combined stdout+stderr bytes, file size, pids
+ * (RLIMIT_NPROC fallback), core dumps off. Network: --netns PATH joins a prepared empty network
+ * namespace. --make-netns PATH creates one (root only) and exits. --stop-on-failure ends the
+ * sequence after a run that exits non-zero, dies of a signal or breaks a limit.
+ *
+ * Build: cc -O2 -pthread -o abrun abrun.c   (the Python side does this once and caches it)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RUNS 4096
+#define MAX_TRACKED 512
+
+typedef struct {
+    char *in, *out, *err;
+} run_spec;
+
+typedef struct {
+    int exit_code, signal_no, spawn_errno;
+    int timed_out, output_exceeded, memory_exceeded;
+    int64_t start_ns, end_ns, utime_us, stime_us, maxrss_kb;
+    int64_t out_bytes, err_bytes;
+    int64_t samples, peak_kb;
+    double integral_kb_ns;
+} run_result;
+
+/* ---- options ---- */
+static int opt_cpu = -1, opt_sampler_cpu = -1;
+static int64_t opt_timeout_ms = 10000, opt_memory_kb = 0, opt_output_bytes = 64 << 20;
+static int64_t opt_fsize_bytes = 0, opt_nproc = 0, opt_sample_us = 50;
+static const char *opt_cgroup_procs = NULL, *opt_netns = NULL, *opt_cwd = NULL;
+static const char *opt_samples_out = NULL;
+static int opt_stop_on_failure = 0;
+static char *opt_cgroup_join[8];
+static int n_cgroup_join = 0;
+
+/* ---- shared sampler state ---- */
+static atomic_int sampler_stop = 0;
+static atomic_int sampler_active = 0; /* a run is in progress */
+static atomic_int target_pid = 0;
+static pthread_mutex_t sampler_lock = PTHREAD_MUTEX_INITIALIZER;
+static run_result *current = NULL; /* guarded by sampler_lock */
+static int64_t last_t = 0, last_rss = -1;
+static FILE *samples_fp = NULL;
+static long page_kb = 4;
+/* The child writes CLOCK_MONOTONIC into this shared page just before execve, so the start of a
+ * run does not depend on how quickly the supervisor is scheduled after the exec. */
+static volatile int64_t *exec_stamp = NULL;
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void pin_to(int cpu) {
+    if (cpu < 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Resident KiB of one pid from /proc/<pid>/statm (second field, pages). -1 if gone. */
+static int64_t pid_rss_kb(int pid) {
+    char path[64], buf[128];
+    snprintf(path, sizeof path, "/proc/%d/statm", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    long size = 0, resident = 0;
+    if (sscanf(buf, "%ld %ld", &size, &resident) != 2) return -1;
+    return (int64_t)resident * page_kb;
+}
+
+/* Collect the pids of the tree: the cgroup's procs file when we have one (complete, includes
+ * daemons that left the session), otherwise the root and its descendants via /proc children. */
+static int collect_pids(int root, int *pids, int cap) {
+    int n = 0;
+    if (opt_cgroup_procs) {
+        int fd = open(opt_cgroup_procs, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            char buf[8192];
+            ssize_t len = read(fd, buf, sizeof buf - 1);
+            close(fd);
+            if (len > 0) {
+                buf[len] = 0;
+                char *p = buf;
+                while (*p && n < cap) {
+                    long v = strtol(p, &p, 10);
+                    if (v > 0) pids[n++] = (int)v;
+                    while (*p == '\n') p++;
+                }
+                return n;
+            }
+        }
+    }
+    pids[n++] = root;
+    for (int i = 0; i < n && n < cap; i++) {
+        char path[64], buf[4096];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", pids[i], pids[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len <= 0) continue;
+        buf[len] = 0;
+        char *p = buf;
+        while (*p && n < cap) {
+            long v = strtol(p, &p, 10);
+            if (v > 0) pids[n++] = (int)v;
+            while (*p == ' ' || *p == '\n') p++;
+        }
+    }
+    return n;
+}
+
+static int64_t tree_rss_kb(int root) {
+    int pids[MAX_TRACKED];
+    int n = collect_pids(root, pids, MAX_TRACKED);
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t r = pid_rss_kb(pids[i]);
+        if (r > 0) total += r;
+    }
+    return total;
+}
+
+static void kill_tree(int root);
+
+/* Record one sample into the current run: trapezoid area since the previous sample. */
+static void record_sample(int64_t t, int64_t rss) {
+    pthread_mutex_lock(&sampler_lock);
+    if (current && atomic_load(&sampler_active)) {
+        if (last_rss >= 0 && t > last_t) current->integral_kb_ns += (double)(t - last_t) * (double)(rss + last_rss) / 2.0;
+        else if (last_rss < 0 && t > current->start_ns) current->integral_kb_ns += (double)(t - current->start_ns) * (double)rss / 2.0;
+        last_t = t;
+        last_rss = rss;
+        current->samples++;
+        if (rss > current->peak_kb) current->peak_kb = rss;
+        if (samples_fp) {
+            int64_t rec[2] = {t, rss};
+            fwrite(rec, sizeof rec, 1, samples_fp);
+        }
+        if (opt_memory_kb > 0 && rss > opt_memory_kb && !current->memory_exceeded) {
+            current->memory_exceeded = 1;
+            int pid = atomic_load(&target_pid);
+            if (pid > 0) kill_tree(pid);
+        }
+    }
+    pthread_mutex_unlock(&sampler_lock);
+}
+
+/* Real-time priority (when permitted) keeps the supervisor's and sampler's wake-ups prompt even
+ * when the housekeeping core is busy; SCHED_RESET_ON_FORK gives the measured program the normal
+ * policy back. Without the privilege, measurement still works, with more jitter under load. */
+static void raise_priority(int prio) {
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
+    struct sched_param sp = {.sched_priority = prio};
+    if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) != 0) {
+        if (setpriority(PRIO_PROCESS, 0, -10) != 0) {
+        }
+    }
+}
+
+static void *sampler_main(void *arg) {
+    (void)arg;
+    pin_to(opt_sampler_cpu);
+    raise_priority(10);
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!atomic_load(&sampler_stop)) {
+        int pid = atomic_load(&target_pid);
+        if (atomic_load(&sampler_active) && pid > 0) {
+            int64_t rss = tree_rss_kb(pid);
+            if (rss >= 0) record_sample(now_ns(), rss);
+        }
+        next.tv_nsec += opt_sample_us * 1000;
+        while (next.tv_nsec >= 1000000000L) {
+            next.tv_nsec -= 1000000000L;
+            next.tv_sec++;
+        }
+        struct timespec cur;
+        clock_gettime(CLOCK_MONOTONIC, &cur);
+        if (cur.tv_sec > next.tv_sec || (cur.tv_sec == next.tv_sec && cur.tv_nsec > next.tv_nsec)) next = cur; /* fell behind: don't burst */
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+    }
+    return NULL;
+}
+
+/* Kill everything the job may have left: its process group, the cgroup members, and every
+ * descendant that was re-parented to us (we are a child subreaper). */
+static void kill_cgroup_members(void) {
+    if (!opt_cgroup_procs) return;
+    int pids[MAX_TRACKED];
+    int n = collect_pids(-1, pids, MAX_TRACKED);
+    for (int i = 0; i < n; i++)
+        if (pids[i] > 0 && pids[i] != getpid()) kill(pids[i], SIGKILL);
+}
+
+static void kill_our_children(void) {
+    DIR *d = opendir("/proc");
+    if (!d) return;
+    struct dirent *e;
+    pid_t me = getpid();
+    while ((e = readdir(d))) {
+        int pid = atoi(e->d_name);
+        if (pid <= 0) continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0) continue;
+        buf[n] = 0;
+        char *rp = strrchr(buf, ')');
+        if (!rp) continue;
+        char state;
+        int ppid;
+        if (sscanf(rp + 2, "%c %d", &state, &ppid) == 2 && ppid == me) kill(pid, SIGKILL);
+    }
+    closedir(d);
+}
+
+static void kill_tree(int root) {
+    if (root > 0) {
+        kill(-root, SIGKILL);
+        kill(root, SIGKILL);
+    }
+    kill_cgroup_members();
+}
+
+/* After a run: nothing may survive. Kill and reap until no child and no cgroup member is left. */
+static void sweep_survivors(int root) {
+    int64_t deadline = now_ns() + 2000000000LL;
+    for (;;) {
+        kill_tree(root);
+        kill_our_children();
+        int status;
+        while (waitpid(-1, &status, WNOHANG) > 0) {
+        }
+        int pids[MAX_TRACKED];
+        int members = opt_cgroup_procs ? collect_pids(-1, pids, MAX_TRACKED) : 0;
+        errno = 0;
+        pid_t w = waitpid(-1, &status, WNOHANG);
+        int no_children = (w < 0 && errno == ECHILD);
+        if (no_children && members == 0) return;
+        if (now_ns() > deadline) return;
+        usleep(200);
+    }
+}
+
+static void json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void child_exec(const run_spec *rs, char **argv, int errfd, int outw, int errw) {
+    setsid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char pidbuf[32];
+    int len = snprintf(pidbuf, sizeof pidbuf, "%d\n", getpid());
+    for (int i = 0; i < n_cgroup_join; i++) {
+        int fd = open(opt_cgroup_join[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, pidbuf, len) != len) goto fail;
+        close(fd);
+    }
+    if (opt_netns) {
+        int fd = open(opt_netns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) goto fail;
+        close(fd);
+    }
+    pin_to(opt_cpu);
+    struct rlimit rl;
+    rl.rlim_cur = rl.rlim_max = 0;
+    setrlimit(RLIMIT_CORE, &rl);
+    if (opt_fsize_bytes > 0) {
+        rl.rlim_cur = rl.rlim_max = (rlim_t)opt_fsize_bytes;
+        setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    if (opt_nproc > 0 && getuid() != 0) {
+        rl.rlim_cur = rl.rlim_max = (rlim_t)opt_nproc;
+        setrlimit(RLIMIT_NPROC, &rl);
+    }
+    if (opt_cwd && chdir(opt_cwd) != 0) goto fail;
+    int in = open(rs->in, O_RDONLY | O_CLOEXEC);
+    if (in < 0) goto fail;
+    if (dup2(in, 0) < 0 || dup2(outw, 1) < 0 || dup2(errw, 2) < 0) goto fail;
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* close everything but 0,1,2 and the CLOEXEC error pipe */
+    for (int fd = 3; fd < 1024; fd++)
+        if (fd != errfd) close(fd);
+    if (getpriority(PRIO_PROCESS, 0) < 0 && setpriority(PRIO_PROCESS, 0, 0) != 0) {
+    }
+    if (exec_stamp) {
+        /* CPU spent on our own set-up (cgroup join, setns, ...) is not the program's */
+        struct rusage self;
+        getrusage(RUSAGE_SELF, &self);
+        exec_stamp[1] = (int64_t)self.ru_utime.tv_sec * 1000000 + self.ru_utime.tv_usec;
+        exec_stamp[2] = (int64_t)self.ru_stime.tv_sec * 1000000 + self.ru_stime.tv_usec;
+        exec_stamp[0] = now_ns();
+    }
+    execvp(argv[0], argv);
+fail:;
+    int e = errno;
+    if (write(errfd, &e, sizeof e) < 0) {
+    }
+    _exit(127);
+}
+
+static int64_t pump(int fd, FILE *sink, int64_t *count) {
+    char buf[65536];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+        int64_t room = opt_output_bytes - *count;
+        if (room > 0) fwrite(buf, 1, n < room ? n : room, sink);
+        *count += n;
+    }
+    return n;
+}
+
+static void do_run(const run_spec *rs, char **argv, run_result *res) {
+    memset(res, 0, sizeof *res);
+    res->exit_code = -1;
+    int errp[2], outp[2], errq[2];
+    if (pipe2(errp, O_CLOEXEC) || pipe2(outp, O_CLOEXEC) || pipe2(errq, O_CLOEXEC)) {
+        res->spawn_errno = errno;
+        return;
+    }
+    FILE *out = fopen(rs->out, "wb"), *err = fopen(rs->err, "wb");
+    if (!out || !err) {
+        res->spawn_errno = errno;
+        if (out) fclose(out);
+        if (err) fclose(err);
+        close(errp[0]); close(errp[1]); close(outp[0]); close(outp[1]); close(errq[0]); close(errq[1]);
+        return;
+    }
+    if (exec_stamp) exec_stamp[0] = exec_stamp[1] = exec_stamp[2] = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the child keeps errp[1] (CLOEXEC: closes on successful exec) and the write ends */
+        int ew = fcntl(outp[1], F_DUPFD, 3), ee = fcntl(errq[1], F_DUPFD, 3);
+        child_exec(rs, argv, errp[1], ew, ee);
+    }
+    close(errp[1]);
+    close(outp[1]);
+    close(errq[1]);
+    if (pid < 0) {
+        res->spawn_errno = errno;
+        close(errp[0]); close(outp[0]); close(errq[0]);
+        fclose(out); fclose(err);
+        return;
+    }
+    int child_errno = 0;
+    ssize_t r;
+    do r = read(errp[0], &child_errno, sizeof child_errno); while (r < 0 && errno == EINTR);
+    int64_t start = now_ns();
+    if (exec_stamp && *exec_stamp > 0 && *exec_stamp <= start) start = *exec_stamp;
+    close(errp[0]);
+    pthread_mutex_lock(&sampler_lock);
+    current = res;
+    res->start_ns = start;
+    last_rss = -1;
+    last_t = start;
+    atomic_store(&target_pid, pid);
+    atomic_store(&sampler_active, r <= 0);
+    pthread_mutex_unlock(&sampler_lock);
+    if (r > 0) res->spawn_errno = child_errno;
+
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    int64_t deadline = start + opt_timeout_ms * 1000000LL;
+    int out_open = 1, err_open = 1, exited = 0, status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    while (!exited) {
+        struct pollfd pf[3];
+        int n = 0;
+        if (pidfd >= 0) pf[n++] = (struct pollfd){pidfd, POLLIN, 0};
+        int io = n;
+        if (out_open) pf[n++] = (struct pollfd){outp[0], POLLIN, 0};
+        if (err_open) pf[n++] = (struct pollfd){errq[0], POLLIN, 0};
+        int64_t left = deadline - now_ns();
+        int wait_ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+        if (pidfd < 0 && wait_ms > 1) wait_ms = 1;
+        poll(pf, n, wait_ms);
+        for (int i = io; i < n; i++) {
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            int is_out = pf[i].fd == outp[0];
+            int64_t got = pump(pf[i].fd, is_out ? out : err, is_out ? &res->out_bytes : &res->err_bytes);
+            if (got <= 0) {
+                if (is_out) out_open = 0;
+                else err_open = 0;
+            }
+        }
+        if (res->out_bytes + res->err_bytes > opt_output_bytes && !res->output_exceeded) {
+            res->output_exceeded = 1;
+            kill_tree(pid);
+        }
+        pid_t w = wait4(pid, &status, WNOHANG, &ru);
+        if (w == pid) {
+            exited = 1;
+            break;
+        }
+        if (now_ns() >= deadline && !res->timed_out) {
+            res->timed_out = 1;
+            kill_tree(pid);
+        }
+    }
+    int64_t end = now_ns();
+    pthread_mutex_lock(&sampler_lock);
+    atomic_store(&sampler_active, 0);
+    if (last_rss >= 0 && end > last_t) res->integral_kb_ns += (double)(end - last_t) * (double)last_rss;
+    current = NULL;
+    atomic_store(&target_pid, 0);
+    pthread_mutex_unlock(&sampler_lock);
+    res->end_ns = end;
+    if (pidfd >= 0) close(pidfd);
+    sweep_survivors(pid);
+    /* drain what the (now dead) tree left in the pipes */
+    for (int k = 0; k < 2; k++) {
+        int fd = k == 0 ? outp[0] : errq[0];
+        int open_ = k == 0 ? out_open : err_open;
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        while (open_ && pump(fd, k == 0 ? out : err, k == 0 ? &res->out_bytes : &res->err_bytes) > 0) {
+        }
+    }
+    if (res->out_bytes + res->err_bytes > opt_output_bytes) res->output_exceeded = 1;
+    close(outp[0]);
+    close(errq[0]);
+    fclose(out);
+    fclose(err);
+    if (WIFEXITED(status)) res->exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) res->signal_no = WTERMSIG(status);
+    res->utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+    res->stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+    if (exec_stamp && exec_stamp[0] > 0) {
+        res->utime_us = res->utime_us > exec_stamp[1] ? res->utime_us - exec_stamp[1] : 0;
+        res->stime_us = res->stime_us > exec_stamp[2] ? res->stime_us - exec_stamp[2] : 0;
+    }
+    res->maxrss_kb = ru.ru_maxrss;
+}
+
+static int make_netns(const char *path) {
+    int fd = open(path, O_CREAT | O_RDONLY | O_CLOEXEC, 0644);
+    if (fd < 0) return perror("create netns file"), 1;
+    close(fd);
+    if (unshare(CLONE_NEWNET) != 0) return perror("unshare(CLONE_NEWNET)"), 1;
+    if (mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL) != 0) return perror("bind mount netns"), 1;
+    return 0;
+}
+
+static int load_runs(const char *path, run_spec *runs) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    int n = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0 && n < MAX_RUNS) {
+        line[strcspn(line, "\n")] = 0;
+        char *a = strtok(line, "\t"), *b = strtok(NULL, "\t"), *c = strtok(NULL, "\t");
+        if (!a || !b || !c) continue;
+        runs[n].in = strdup(a);
+        runs[n].out = strdup(b);
+        runs[n].err = strdup(c);
+        n++;
+    }
+    free(line);
+    fclose(f);
+    return n;
+}
+
+int main(int argc, char **argv) {
+    static struct option longopts[] = {
+        {"cpu", required_argument, 0, 'c'},          {"sampler-cpu", required_argument, 0, 's'},
+        {"timeout-ms", required_argument, 0, 't'},   {"memory-kb", required_argument, 0, 'm'},
+        {"output-bytes", required_argument, 0, 'o'}, {"fsize-bytes", required_argument, 0, 'f'},
+        {"nproc", required_argument, 0, 'p'},        {"sample-us", required_argument, 0, 'u'},
+        {"cgroup-procs", required_argument, 0, 'g'}, {"cgroup-join", required_argument, 0, 'j'},
+        {"netns", required_argument, 0, 'n'},        {"cwd", required_argument, 0, 'w'},
+        {"runs", required_argument, 0, 'r'},         {"samples-out", required_argument, 0, 'S'},
+        {"make-netns", required_argument, 0, 'N'},   {"stop-on-failure", no_argument, 0, 'F'},
+        {0, 0, 0, 0}};
+    const char *runs_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': opt_cpu = atoi(optarg); break;
+        case 's': opt_sampler_cpu = atoi(optarg); break;
+        case 't': opt_timeout_ms = atoll(optarg); break;
+        case 'm': opt_memory_kb = atoll(optarg); break;
+        case 'o': opt_output_bytes = atoll(optarg); break;
+        case 'f': opt_fsize_bytes = atoll(optarg); break;
+        case 'p': opt_nproc = atoll(optarg); break;
+        case 'u': opt_sample_us = atoll(optarg); break;
+        case 'g': opt_cgroup_procs = optarg; break;
+        case 'j': if (n_cgroup_join < 8) opt_cgroup_join[n_cgroup_join++] = optarg; break;
+        case 'n': opt_netns = optarg; break;
+        case 'w': opt_cwd = optarg; break;
+        case 'r': runs_path = optarg; break;
+        case 'S': opt_samples_out = optarg; break;
+        case 'N': return make_netns(optarg);
+        case 'F': opt_stop_on_failure = 1; break;
+        default: fprintf(stderr, "abrun: bad option\n"); return 2;
+        }
+    }
+    if (optind >= argc || !runs_path) {
+        fprintf(stderr, "usage: abrun [options] --runs FILE -- argv...\n");
+        return 2;
+    }
+    if (opt_sample_us < 1) opt_sample_us = 1;
+    static run_spec runs[MAX_RUNS];
+    int nruns = load_runs(runs_path, runs);
+    if (nruns <= 0) {
+        fprintf(stderr, "abrun: no runs in %s\n", runs_path);
+        return 2;
+    }
+    page_kb = sysconf(_SC_PAGESIZE) / 1024;
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    pin_to(opt_sampler_cpu); /* the supervisor stays off the measured core too */
+    exec_stamp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (exec_stamp == MAP_FAILED) exec_stamp = NULL;
+    raise_priority(11);
+    if (opt_samples_out) samples_fp = fopen(opt_samples_out, "wb");
+    pthread_t th;
+    pthread_create(&th, NULL, sampler_main, NULL);
+    static run_result results[MAX_RUNS];
+    int64_t t0 = now_ns();
+    int stop_after = nruns;
+    for (int i = 0; i < nruns; i++) {
+        do_run(&runs[i], argv + optind, &results[i]);
+        run_result *r = &results[i];
+        int failed = r->timed_out || r->output_exceeded || r->memory_exceeded || r->signal_no || r->exit_code != 0;
+        if (r->spawn_errno || (opt_stop_on_failure && failed)) {
+            stop_after = i + 1;
+            break;
+        }
+    }
+    atomic_store(&sampler_stop, 1);
+    pthread_join(th, NULL);
+    if (samples_fp) fclose(samples_fp);
+    int64_t total = now_ns() - t0;
+    FILE *o = stdout;
+    fprintf(o, "{\"supervisor_ns\":%lld,\"sample_us\":%lld,\"runs\":[", (long long)total, (long long)opt_sample_us);
+    for (int i = 0; i < stop_after; i++) {
+        run_result *r = &results[i];
+        fprintf(o,
+                "%s{\"exit_code\":%d,\"signal\":%d,\"spawn_error\":",
+                i ? "," : "", r->exit_code, r->signal_no);
+        if (r->spawn_errno) json_str(o, strerror(r->spawn_errno));
+        else fputs("null", o);
+        fprintf(o,
+                ",\"timed_out\":%s,\"output_exceeded\":%s,\"memory_exceeded\":%s,"
+                "\"start_ns\":%lld,\"end_ns\":%lld,\"utime_us\":%lld,\"stime_us\":%lld,\"maxrss_kb\":%lld,"
+                "\"stdout_bytes\":%lld,\"stderr_bytes\":%lld,\"samples\":%lld,\"peak_sampled_kb\":%lld,"
+                "\"integral_kb_ns\":%.1f}",
+                r->timed_out ? "true" : "false", r->output_exceeded ? "true" : "false",
+                r->memory_exceeded ? "true" : "false", (long long)r->start_ns, (long long)r->end_ns,
+                (long long)r->utime_us, (long long)r->stime_us, (long long)r->maxrss_kb,
+                (long long)r->out_bytes, (long long)r->err_bytes, (long long)r->samples,
+                (long long)r->peak_kb, r->integral_kb_ns);
+    }
+    fputs("]}\n", o);
+    return 0;
+}

@@ -1,0 +1,57 @@
+"""The public Python API of the sandbox: `Sandbox(...).execute(request) -> RunReport`.
+
+`execute_many` / `run_many` run requests concurrently (one per exclusive core) and return the
+reports in request order; the `a*` variants do the same for asyncio callers without blocking
+their event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from afterburner_core.errors import AfterburnerError
+from afterburner_core.models import ExecutionRequest, ProblemRunRequest, RunReport
+from afterburner_core.plugins import get_manager
+
+Request = ExecutionRequest | ProblemRunRequest
+
+
+class Sandbox:
+    """A sandbox on one backend (``local`` by default; others come from backend plugins)."""
+
+    def __init__(self, backend: str = "local", **options: Any) -> None:
+        manager = get_manager()
+        backends = {info.name: info for infos in manager.hook.afterburner_backends() for info in infos}
+        if backend not in backends:
+            raise AfterburnerError(f"unknown backend {backend!r} (installed: {', '.join(sorted(backends))})")
+        self.backend = backends[backend].create(**options)
+        self.parallel = self.backend.pool.parallel
+
+    def execute(self, request: ExecutionRequest) -> RunReport:
+        return self.backend.execute(request)
+
+    def run_problem(self, request: ProblemRunRequest) -> RunReport:
+        return self.backend.run_problem(request)
+
+    def submit(self, request: Request) -> RunReport:
+        if isinstance(request, ExecutionRequest):
+            return self.execute(request)
+        return self.run_problem(request)
+
+    def execute_many(self, requests: Sequence[Request]) -> list[RunReport]:
+        """Run concurrently at the backend's parallelism; reports come back in request order."""
+        if not requests:
+            return []
+        with ThreadPoolExecutor(max_workers=max(1, self.parallel)) as pool:
+            return list(pool.map(self.submit, requests))
+
+    run_many = execute_many
+
+    async def aexecute(self, request: Request) -> RunReport:
+        return await asyncio.to_thread(self.submit, request)
+
+    async def aexecute_many(self, requests: Sequence[Request]) -> list[RunReport]:
+        return await asyncio.to_thread(self.execute_many, requests)

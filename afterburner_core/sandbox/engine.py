@@ -1,0 +1,348 @@
+"""The measurement engine of the local backend: compile once, run under limits, measure, repeat.
+
+Every job holds one exclusive core for its whole duration (compile, calibration and the measured
+runs), so measured programs never share a core; the supervisor and its sampler run on the
+housekeeping core. Language plugins are reached only through the plugin manager's hooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from afterburner_core.errors import AfterburnerError, SandboxError
+from afterburner_core.host import host_fingerprint
+from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan
+from afterburner_core.models import (
+    CompileInfo,
+    ExecutionRequest,
+    Interval,
+    Limits,
+    ProblemRunRequest,
+    RunReport,
+    TestCase,
+    Verdict,
+)
+from afterburner_core.paths import cache_root
+from afterburner_core.plugins import PluginManager, get_manager
+from afterburner_core.problems import evaluator_of, problem_tests, runner_source
+from afterburner_core.sandbox import analysis, stats
+from afterburner_core.sandbox.analysis import Baseline, Outcome
+from afterburner_core.sandbox.compile_cache import CompileResult, compile_cached
+from afterburner_core.sandbox.isolation import JobCgroup, job_cgroup, sandbox_netns
+from afterburner_core.sandbox.scheduler import CorePool
+from afterburner_core.sandbox.supervisor import SupervisorOptions, SupervisorResult, read_samples, supervise
+
+BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+STDOUT_REPORT_LIMIT = 1 << 20
+HARNESS_STARTUP_ALLOWANCE_S = 10.0
+CALIBRATION_RUNS = 11
+
+
+@dataclass
+class Job:
+    """What one measured job holds: its core, scratch directory and (as root) cgroup."""
+
+    core: int
+    scratch: Path
+    cgroup: JobCgroup | None
+
+
+class Engine:
+    """Runs ExecutionRequests and ProblemRunRequests on this host (the `local` backend)."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        parallel: int | None = None,
+        isolate: bool = True,
+        sample_us: int = 50,
+        manager: PluginManager | None = None,
+    ) -> None:
+        self.pool = CorePool(parallel)
+        self.isolate = isolate
+        self.sample_us = sample_us
+        self.manager = manager or get_manager()
+        self._baselines: dict[str, Baseline] = {}
+
+    # ------------------------------------------------------------------ public API
+    def execute(self, request: ExecutionRequest) -> RunReport:
+        """A whole program with stdin: the Monolith /execute semantics."""
+        info = self.manager.require_toolchain(request.language)
+        with self._job(request.limits) as job:
+            compiled = self._compile(info, request.code, "program", request.limits, job)
+            if not compiled.ok:
+                return _compile_error_report(info, compiled)
+            plan = self._run_plan(info, compiled, "program", request.limits)
+            stdin = job.scratch / "stdin"
+            data = request.stdin.encode("utf-8", "surrogateescape") if isinstance(request.stdin, str) else request.stdin
+            stdin.write_bytes(data)
+            baseline = self._baseline(info, job, request.limits)
+
+            def once() -> Outcome:
+                out, err = job.scratch / "stdout", job.scratch / "stderr"
+                result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job, None)
+                return analysis.program_outcome(result, out, err, oom, STDOUT_REPORT_LIMIT)
+
+            report = self._repeat(info, compiled, request.repeat, once)
+            report.startup_ms = round(baseline.wall_ms, 3)  # type: ignore[attr-defined]
+            return report
+
+    def run_problem(self, request: ProblemRunRequest) -> RunReport:
+        """A solution against a problem's tests through the language's runner."""
+        info = self.manager.require_toolchain(request.language)
+        source = runner_source(request.problem, info.key, info.aliases, request.code)
+        tests = request.tests if request.tests is not None else problem_tests(request.problem)
+        evaluate = evaluator_of(request.problem)
+        with self._job(request.limits) as job:
+            compiled = self._compile(info, source, "tests", request.limits, job)
+            if not compiled.ok:
+                report = _compile_error_report(info, compiled)
+                report.tests_total = len(tests)
+                return report
+            plan = self._run_plan(info, compiled, "tests", request.limits)
+            tests_dir = job.scratch / "tests"
+            tests_dir.mkdir()
+            for index, test in enumerate(tests):
+                (tests_dir / f"{index}.in").write_text(test.input, encoding="utf-8", errors="surrogateescape")
+            if plan.test_mode == "harness":
+                once = self._harness_runner(plan, tests, tests_dir, evaluate, request.limits, job)
+            else:
+                baseline = self._baseline(info, job, request.limits)
+                once = self._process_runner(plan, tests, tests_dir, evaluate, baseline, request.limits, job)
+            return self._repeat(info, compiled, request.repeat, once)
+
+    # ------------------------------------------------------------------ test runners
+    def _process_runner(
+        self, plan: RunPlan, tests: list[TestCase], tests_dir: Path, evaluate: analysis.Evaluator,
+        baseline: Baseline, limits: Limits, job: Job,
+    ) -> Callable[[], Outcome]:
+        def once() -> Outcome:
+            runs = [(tests_dir / f"{i}.in", tests_dir / f"{i}.out", tests_dir / f"{i}.err") for i in range(len(tests))]
+            result, oom = self._supervise(plan, runs, limits, job, None, stop_on_failure=True)
+            return analysis.process_tests_outcome(result, tests, tests_dir, evaluate, baseline, oom)
+
+        return once
+
+    def _harness_runner(
+        self, plan: RunPlan, tests: list[TestCase], tests_dir: Path, evaluate: analysis.Evaluator,
+        limits: Limits, job: Job,
+    ) -> Callable[[], Outcome]:
+        timings = job.scratch / "timings.tsv"
+        samples_file = job.scratch / "samples.bin"
+        out, err = job.scratch / "harness.out", job.scratch / "harness.err"
+        cap = limits.output_kb * 1024
+        argv = [*plan.argv, str(tests_dir), str(len(tests)), str(timings), str(cap)]
+        harness_plan = RunPlan(argv, plan.env, "harness")
+        timeout_s = limits.timeout_s * len(tests) + HARNESS_STARTUP_ALLOWANCE_S
+
+        def once() -> Outcome:
+            timings.unlink(missing_ok=True)
+            result, oom = self._supervise(
+                harness_plan, [(Path("/dev/null"), out, err)], limits, job, samples_file, timeout_s=timeout_s
+            )
+            samples = read_samples(samples_file) if samples_file.exists() else []
+            return analysis.harness_tests_outcome(
+                result, tests, tests_dir, timings, err, evaluate, int(limits.timeout_s * 1e9), oom, samples
+            )
+
+        return once
+
+    # ------------------------------------------------------------------ repeats
+    def _repeat(self, info: LanguageInfo, compiled: CompileResult, repeat: int | str, once: Callable[[], Outcome]) -> RunReport:
+        outcomes = [once()]
+        first = outcomes[0]
+        if first.verdict == Verdict.accepted and first.measurement is not None:
+            while True:
+                count = len(outcomes)
+                if repeat == "auto":
+                    times = [o.measurement.time_ms for o in outcomes if o.measurement]
+                    if stats.auto_repeat_done(times):
+                        break
+                elif count >= int(repeat):
+                    break
+                outcome = once()
+                if outcome.verdict != Verdict.accepted or outcome.measurement is None:
+                    first = outcome  # a flaky failure on a repeat is still a failure
+                    outcomes = [outcome]
+                    break
+                outcomes.append(outcome)
+        return _report(info, compiled, first, outcomes, self.name)
+
+    # ------------------------------------------------------------------ plumbing
+    @contextlib.contextmanager
+    def _job(self, limits: Limits) -> Iterator[Job]:
+        with self.pool.acquire() as core, job_cgroup(limits.memory_mb * 1024, limits.pids) as cgroup:
+            scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
+            (scratch / "work").mkdir()
+            try:
+                yield Job(core, scratch, cgroup if self.isolate else None)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    def _compile(self, info: LanguageInfo, source: str, purpose: str, limits: Limits, job: Job) -> CompileResult:
+        plan: CompilePlan | None = self.manager.hook.afterburner_compile(
+            language=info.key, source=source, workdir=job.scratch, purpose=purpose
+        )
+        if plan is None:
+            raise SandboxError(f"the {info.key} plugin returned no compile plan")
+        def run_command(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
+            options = SupervisorOptions(
+                cpu=job.core, sampler_cpu=self.pool.layout.housekeeping,
+                timeout_ms=int(limits.compile_timeout_s * 1000), memory_kb=limits.compile_memory_mb * 1024,
+                output_bytes=1 << 20, fsize_bytes=1 << 30, nproc=4096, sample_us=1000, cwd=cwd,
+            )
+            result = supervise(argv, [(Path("/dev/null"), cwd / ".compile.out", cwd / ".compile.err")], options, env, job.scratch)
+            run = result.runs[0]
+            message = analysis.tail((cwd / ".compile.err").read_bytes() + (cwd / ".compile.out").read_bytes(), 8192)
+            for name in (".compile.out", ".compile.err"):
+                (cwd / name).unlink(missing_ok=True)
+            broken = analysis.limit_verdict(run, False)
+            if broken is None:
+                return True, message
+            if run.timed_out:
+                message += f"\n[afterburner] compilation exceeded {limits.compile_timeout_s:g} s"
+            elif run.memory_exceeded:
+                message += f"\n[afterburner] compilation exceeded {limits.compile_memory_mb} MiB"
+            return False, message.strip() or broken[1]
+
+        return compile_cached(plan, run_command, _base_env(job.scratch))
+
+    def _run_plan(self, info: LanguageInfo, compiled: CompileResult, mode: str, limits: Limits) -> RunPlan:
+        assert compiled.artifact is not None
+        plan: RunPlan | None = self.manager.hook.afterburner_run(
+            language=info.key, artifact=compiled.artifact, mode=mode, limits=limits
+        )
+        if plan is None:
+            raise SandboxError(f"the {info.key} plugin returned no run plan")
+        return plan
+
+    def _supervise(
+        self, plan: RunPlan, runs: list[tuple[Path, Path, Path]], limits: Limits, job: Job,
+        samples_out: Path | None, timeout_s: float | None = None, stop_on_failure: bool = False,
+    ) -> tuple[SupervisorResult, bool]:
+        cgroup = job.cgroup
+        before = cgroup.oom_kills() if cgroup else 0
+        if cgroup:
+            cgroup.reset_peak()
+        options = SupervisorOptions(
+            cpu=job.core,
+            sampler_cpu=self.pool.layout.housekeeping,
+            timeout_ms=int((timeout_s or limits.timeout_s) * 1000),
+            memory_kb=limits.memory_mb * 1024,
+            output_bytes=limits.output_kb * 1024,
+            fsize_bytes=limits.file_size_mb << 20,
+            nproc=limits.pids,
+            sample_us=self.sample_us,
+            cgroup_join=cgroup.join_files if cgroup else [],
+            cgroup_procs=cgroup.procs_file if cgroup else None,
+            netns=sandbox_netns() if self.isolate else None,
+            cwd=job.scratch / "work",
+            samples_out=samples_out,
+            stop_on_failure=stop_on_failure,
+        )
+        env = {**_base_env(job.scratch / "work"), **plan.env}
+        result = supervise(plan.argv, runs, options, env, job.scratch)
+        oom = bool(cgroup and cgroup.oom_kills() > before)
+        return result, oom
+
+    def _baseline(self, info: LanguageInfo, job: Job, limits: Limits) -> Baseline:
+        """Start-up cost of an empty program of the language (cached per host and toolchain)."""
+        version = info.toolchain().version
+        key = f"{host_fingerprint()}-{info.key}-{version}-{self.isolate}"
+        if key in self._baselines:
+            return self._baselines[key]
+        path = cache_root() / "calibration" / f"startup-{key}.json"
+        if path.exists():
+            baseline = Baseline(**json.loads(path.read_text()))
+        else:
+            baseline = self._measure_baseline(info, job, limits)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(baseline.__dict__))
+        self._baselines[key] = baseline
+        return baseline
+
+    def _measure_baseline(self, info: LanguageInfo, job: Job, limits: Limits) -> Baseline:
+        plugin = info.plugin
+        compiled = self._compile(info, plugin.empty_program, "program", limits, job)
+        if not compiled.ok:
+            return Baseline()
+        plan = self._run_plan(info, compiled, "program", limits)
+        calib = job.scratch / "calibration"
+        calib.mkdir(exist_ok=True)
+        runs = [(Path("/dev/null"), calib / f"{i}.out", calib / f"{i}.err") for i in range(CALIBRATION_RUNS)]
+        result, _ = self._supervise(plan, runs, limits, job, None)
+        good = [r for r in result.runs if r.exit_code == 0 and not r.signal]
+        if not good:
+            return Baseline()
+        return Baseline(
+            wall_ms=stats.median([r.wall_ns / 1e6 for r in good]),
+            cpu_ms=stats.median([r.cpu_us / 1000 for r in good]),
+            integral_kb_ms=stats.median([analysis._integral_or_bound(r) for r in good]),
+            memory_kb=stats.median([float(r.peak_kb) for r in good]),
+        )
+
+
+def _base_env(home: Path) -> dict[str, str]:
+    return {
+        "PATH": BASE_PATH,
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
+
+
+def _compile_error_report(info: LanguageInfo, compiled: CompileResult) -> RunReport:
+    return RunReport(
+        verdict=Verdict.compile_error,
+        passed=False,
+        language=info.key,
+        compile=CompileInfo(ok=False, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr),
+        stderr=compiled.stderr,
+    )
+
+
+def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcomes: list[Outcome], backend: str) -> RunReport:
+    measured = [o.measurement for o in outcomes if o.measurement is not None]
+    report = RunReport(
+        verdict=first.verdict,
+        passed=first.verdict == Verdict.accepted,
+        tests_passed=first.tests_passed,
+        tests_total=first.tests_total,
+        language=info.key,
+        backend=backend,
+        compile=CompileInfo(ok=True, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr[:2000]),
+        exit_code=first.exit_code,
+        signal=first.signal,
+        stdout=first.stdout,
+        stderr=first.stderr,
+        failing_test=first.failing_test,
+        repeats=len(measured),
+        **first.extras,
+    )
+    if measured:
+        def column(name: str) -> list[float]:
+            return [float(getattr(m, name)) for m in measured]
+
+        report.time_ms = round(stats.median(column("time_ms")), 4)
+        report.cpu_ms = round(stats.median(column("cpu_ms")), 4)
+        report.memory_kb = round(stats.median(column("memory_kb")), 1)
+        report.integral_kb_ms = round(stats.median(column("integral_kb_ms")), 2)
+        report.samples = int(sum(m.samples for m in measured))
+        total_ms = sum(m.sampled_ms for m in measured)
+        report.sample_hz = round(report.samples / (total_ms / 1000), 1) if total_ms > 0 else 0.0
+        report.ci = Interval(**{
+            name: tuple(round(v, 4) for v in stats.median_interval(column(name)))
+            for name in ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms")
+        })
+    return report
+
+
+__all__ = ["AfterburnerError", "Engine"]

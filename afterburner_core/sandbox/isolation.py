@@ -1,0 +1,185 @@
+"""Kernel isolation the local backend uses when it can: cgroups (v1 or v2) and a network namespace.
+
+As root, each job gets its own cgroup (memory limit without swap, pids limit, exact OOM
+detection, and a member list from which nothing escapes, not even a `setsid` daemon) and joins an
+empty network namespace (no interfaces but a down loopback). Without root neither exists; the
+supervisor then falls back to sampled-RSS memory enforcement, RLIMIT_NPROC and a process-group
+plus subreaper sweep, and the program keeps the host's network (the README's threat model says so).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from afterburner_core.paths import cache_root
+from afterburner_core.sandbox.locks import file_lock
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass
+class JobCgroup:
+    """The cgroup directories of one job and how to read them back."""
+
+    version: int
+    dirs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def join_files(self) -> list[str]:
+        return [str(d / "cgroup.procs") for d in self.dirs.values()]
+
+    @property
+    def procs_file(self) -> str:
+        key = "pids" if "pids" in self.dirs else next(iter(self.dirs))
+        return str(self.dirs[key] / "cgroup.procs")
+
+    def _read(self, controller: str, name: str) -> str | None:
+        try:
+            return (self.dirs[controller] / name).read_text()
+        except (KeyError, OSError):
+            return None
+
+    def reset_peak(self) -> None:
+        if self.version == 1 and "memory" in self.dirs:
+            with contextlib.suppress(OSError):
+                (self.dirs["memory"] / "memory.max_usage_in_bytes").write_text("0")
+
+    def oom_kills(self) -> int:
+        text = self._read("memory", "memory.oom_control" if self.version == 1 else "memory.events") or ""
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def members(self) -> list[int]:
+        text = self._read("pids" if "pids" in self.dirs else "memory", "cgroup.procs") or ""
+        return [int(p) for p in text.split()]
+
+    def remove(self) -> None:
+        import signal
+        import time
+
+        deadline = time.monotonic() + 5
+        for path in self.dirs.values():
+            while True:
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    for pid in self.members():
+                        with contextlib.suppress(ProcessLookupError, PermissionError):
+                            os.kill(pid, signal.SIGKILL)
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.005)
+
+
+def _own_path(controller: str) -> str:
+    """This process's cgroup path for `controller` (v1) or the unified one ("" key, v2)."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    return "/"
+
+
+@functools.lru_cache(maxsize=1)
+def cgroup_version() -> int:
+    """2 for a writable unified hierarchy with memory+pids, 1 for writable v1, 0 for none."""
+    if os.geteuid() != 0:
+        return 0
+    unified = CGROUP_ROOT / "cgroup.controllers"
+    if unified.exists():
+        controllers = unified.read_text().split()
+        return 2 if {"memory", "pids"} <= set(controllers) else 0
+    if (CGROUP_ROOT / "memory").is_dir() and (CGROUP_ROOT / "pids").is_dir():
+        return 1
+    return 0
+
+
+def _write(path: Path, value: str) -> bool:
+    try:
+        path.write_text(value)
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def job_cgroup(memory_kb: int, pids: int) -> Iterator[JobCgroup | None]:
+    """A fresh cgroup for one job with the limits set, removed (members killed) afterwards."""
+    version = cgroup_version()
+    group: JobCgroup | None = None
+    name = f"afterburner/job-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        if version == 1:
+            group = JobCgroup(1)
+            for controller in ("memory", "pids"):
+                parent = CGROUP_ROOT / controller / _own_path(controller).lstrip("/")
+                path = parent / name
+                path.mkdir(parents=True)
+                group.dirs[controller] = path
+            limit = str(memory_kb * 1024)
+            mem = group.dirs["memory"]
+            _write(mem / "memory.limit_in_bytes", limit)
+            _write(mem / "memory.memsw.limit_in_bytes", limit)  # no swap escape where accounted
+            _write(mem / "memory.swappiness", "0")
+            _write(group.dirs["pids"] / "pids.max", str(pids))
+        elif version == 2:
+            group = JobCgroup(2)
+            parent = CGROUP_ROOT / _own_path("").lstrip("/")
+            path = parent / name
+            path.mkdir(parents=True)
+            group.dirs["memory"] = group.dirs["pids"] = path
+            _write(path / "memory.max", str(memory_kb * 1024))
+            _write(path / "memory.swap.max", "0")
+            _write(path / "pids.max", str(pids))
+    except OSError:
+        if group:
+            group.remove()
+        group = None
+    try:
+        yield group
+    finally:
+        if group:
+            group.remove()
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_netns() -> str | None:
+    """Path of a persistent empty network namespace (created once, root only), or None."""
+    if os.geteuid() != 0:
+        return None
+    import subprocess
+
+    from afterburner_core.sandbox.supervisor import supervisor_binary
+
+    run_dir = Path("/run/afterburner") if Path("/run").is_dir() else cache_root() / "run"
+    path = run_dir / "netns-sandbox"
+    with file_lock(run_dir / "netns.lock"):
+        if _is_netns(path):
+            return str(path)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(
+            [str(supervisor_binary()), f"--make-netns={path}"], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0 or not _is_netns(path):
+            return None
+    return str(path)
+
+
+def _is_netns(path: Path) -> bool:
+    """A bind-mounted namespace file differs from the plain file we created (its inode is nsfs)."""
+    try:
+        return path.exists() and os.stat(path).st_dev != os.stat(path.parent).st_dev
+    except OSError:
+        return False

@@ -1,0 +1,173 @@
+"""Build and drive `abrun`, the C supervisor that spawns, limits, samples and times each run.
+
+The binary is compiled once per host from the source shipped in this package (a C compiler is
+needed the first time) and cached under the cache root, keyed by the source's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from afterburner_core.errors import SandboxError
+from afterburner_core.paths import cache_root
+from afterburner_core.sandbox.locks import file_lock
+
+SOURCE = Path(__file__).with_name("abrun.c")
+
+
+def supervisor_binary() -> Path:
+    """Path of the compiled supervisor, building it if this host has none yet."""
+    source = SOURCE.read_bytes()
+    digest = hashlib.sha256(source).hexdigest()[:16]
+    target = cache_root() / "bin" / f"abrun-{digest}"
+    if target.exists():
+        return target
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not compiler:
+        raise SandboxError("Afterburner builds its supervisor once with a C compiler: apt-get install gcc")
+    with file_lock(target.with_suffix(".lock")):
+        if target.exists():
+            return target
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        proc = subprocess.run(
+            [compiler, "-O2", "-pthread", "-o", str(tmp), str(SOURCE)], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            raise SandboxError(f"building the supervisor failed: {proc.stderr.strip()[:500]}")
+        tmp.chmod(0o755)
+        tmp.replace(target)
+    return target
+
+
+@dataclass
+class RunRecord:
+    """One process run as the supervisor saw it (times CLOCK_MONOTONIC ns, memory KiB)."""
+
+    exit_code: int
+    signal: int
+    spawn_error: str | None
+    timed_out: bool
+    output_exceeded: bool
+    memory_exceeded: bool
+    start_ns: int
+    end_ns: int
+    utime_us: int
+    stime_us: int
+    maxrss_kb: int
+    stdout_bytes: int
+    stderr_bytes: int
+    samples: int
+    peak_sampled_kb: int
+    integral_kb_ns: float
+
+    @property
+    def wall_ns(self) -> int:
+        return max(0, self.end_ns - self.start_ns)
+
+    @property
+    def cpu_us(self) -> int:
+        return self.utime_us + self.stime_us
+
+    @property
+    def peak_kb(self) -> int:
+        return max(self.maxrss_kb, self.peak_sampled_kb)
+
+
+@dataclass
+class SupervisorResult:
+    runs: list[RunRecord]
+    supervisor_ns: int
+    sample_us: int
+    samples_file: Path | None = None
+    cgroup: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SupervisorOptions:
+    cpu: int | None
+    sampler_cpu: int | None
+    timeout_ms: int
+    memory_kb: int
+    output_bytes: int
+    fsize_bytes: int
+    nproc: int
+    sample_us: int = 50
+    cgroup_join: list[str] = field(default_factory=list)
+    cgroup_procs: str | None = None
+    netns: str | None = None
+    cwd: Path | None = None
+    samples_out: Path | None = None
+    stop_on_failure: bool = False
+
+    def argv(self) -> list[str]:
+        args = [
+            f"--timeout-ms={self.timeout_ms}",
+            f"--memory-kb={self.memory_kb}",
+            f"--output-bytes={self.output_bytes}",
+            f"--fsize-bytes={self.fsize_bytes}",
+            f"--nproc={self.nproc}",
+            f"--sample-us={self.sample_us}",
+        ]
+        if self.cpu is not None:
+            args.append(f"--cpu={self.cpu}")
+        if self.sampler_cpu is not None:
+            args.append(f"--sampler-cpu={self.sampler_cpu}")
+        args += [f"--cgroup-join={path}" for path in self.cgroup_join]
+        if self.cgroup_procs:
+            args.append(f"--cgroup-procs={self.cgroup_procs}")
+        if self.netns:
+            args.append(f"--netns={self.netns}")
+        if self.cwd:
+            args.append(f"--cwd={self.cwd}")
+        if self.samples_out:
+            args.append(f"--samples-out={self.samples_out}")
+        if self.stop_on_failure:
+            args.append("--stop-on-failure")
+        return args
+
+
+def supervise(
+    argv: list[str],
+    runs: list[tuple[Path, Path, Path]],
+    options: SupervisorOptions,
+    env: dict[str, str],
+    workdir: Path,
+) -> SupervisorResult:
+    """Run `argv` once per (stdin, stdout, stderr) triple, sequentially, under `options`."""
+    runs_file = workdir / ".abrun-runs"
+    runs_file.write_text("".join(f"{i}\t{o}\t{e}\n" for i, o, e in runs))
+    command = [str(supervisor_binary()), *options.argv(), f"--runs={runs_file}", "--", *argv]
+    # The supervisor's own wall guard: every run's timeout plus slack for spawning and sweeping.
+    guard_s = len(runs) * (options.timeout_ms / 1000 + 5) + 30
+    try:
+        proc = subprocess.run(command, env=env, capture_output=True, timeout=guard_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise SandboxError(f"supervisor did not finish within {guard_s:.0f} s") from exc
+    if proc.returncode != 0:
+        raise SandboxError(f"supervisor failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
+    try:
+        data = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise SandboxError(f"supervisor printed no report: {proc.stdout[:200]!r}") from exc
+    return SupervisorResult(
+        runs=[RunRecord(**run) for run in data["runs"]],
+        supervisor_ns=data["supervisor_ns"],
+        sample_us=data["sample_us"],
+        samples_file=options.samples_out,
+    )
+
+
+def read_samples(path: Path) -> list[tuple[int, int]]:
+    """The (t_ns, rss_kb) pairs the sampler logged with --samples-out."""
+    import array
+
+    raw = array.array("q")
+    data = path.read_bytes()
+    raw.frombytes(data[: len(data) - len(data) % 16])
+    return list(zip(raw[0::2], raw[1::2], strict=True))

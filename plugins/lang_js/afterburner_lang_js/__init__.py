@@ -1,0 +1,43 @@
+"""JavaScript (Node.js) for Afterburner.
+
+compile: ``node --check main.js`` (syntax). program mode: ``node --max-old-space-size=<limit>
+main.js``. tests: one Node process runs `harness.js`, which compiles the runner once and calls it
+per test with `require('fs').readFileSync(0)`, `process.stdout.write` and `console.log` bound to
+the test's input and an in-memory sink, timing each call with process.hrtime (CLOCK_MONOTONIC) and
+process.cpuUsage. `process.exit` inside a test is trapped. Runners must read stdin synchronously.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from afterburner_core.languages import LanguagePlugin
+from afterburner_core.models import Limits
+
+
+class JavaScriptLanguage(LanguagePlugin):
+    key = "javascript"
+    aliases = ("js", "node", "nodejs")
+    display_name = "JavaScript"
+    distribution = "afterburner-lang-js"
+    source_name = "main.js"
+    test_mode = "harness"
+    compile_flags = "node --check; node --max-old-space-size=<memory limit>"
+    toolchain_binaries = {"node": ["--version"]}
+    install_hint = "apt-get install nodejs"
+    empty_program = "\n"
+
+    def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
+        return [[paths["node"], "--check", files[0]]]
+
+    def _node(self, paths: dict[str, str], limits: Limits) -> list[str]:
+        return [paths["node"], f"--max-old-space-size={limits.memory_mb}"]
+
+    def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
+        return [*self._node(paths, limits), str(artifact / self.source_name)]
+
+    def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
+        return [*self._node(paths, limits), str(self.resource_path("harness.js")), str(artifact / self.source_name)]
+
+
+plugin = JavaScriptLanguage()
