@@ -44,6 +44,7 @@ class LanguageInfo:
     test_mode: TestMode
     compile_flags: str
     docker_image: str
+    memory_error_markers: tuple[str, ...]
     plugin: LanguagePlugin
 
     def toolchain(self) -> ToolchainStatus:
@@ -90,6 +91,8 @@ class LanguagePlugin:
     install_hint: str = ""
     # the LeetCode-style empty program used to calibrate start-up (program mode)
     empty_program: str = ""
+    # text in a crash message meaning the runtime refused an allocation (-> memory_limit)
+    memory_error_markers: tuple[str, ...] = ()
 
     # ---- what subclasses provide -------------------------------------------------------------
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
@@ -127,6 +130,7 @@ class LanguagePlugin:
             test_mode=self.test_mode,
             compile_flags=self.compile_flags,
             docker_image=f"afterburner/{self.key}:latest",
+            memory_error_markers=self.memory_error_markers,
             plugin=self,
         )
 

@@ -319,6 +319,18 @@ def harness_tests_outcome(
     return Outcome(Verdict.accepted, passed, len(tests), measurement, run.exit_code, None)
 
 
+def reclassify_memory(outcome: Outcome, markers: Sequence[str]) -> Outcome:
+    """A runtime error whose message says the runtime refused an allocation is a memory_limit."""
+    if outcome.verdict != Verdict.runtime_error or not markers:
+        return outcome
+    text = outcome.stderr + (outcome.failing_test.reason if outcome.failing_test else "")
+    if any(marker in text for marker in markers):
+        outcome.verdict = Verdict.memory_limit
+        if outcome.failing_test:
+            outcome.failing_test.reason = "memory limit exceeded (the runtime refused an allocation)"
+    return outcome
+
+
 def _tampered(passed: int, tests: Sequence[TestCase], stderr: str, message: str) -> Outcome:
     index = min(passed, len(tests) - 1)
     return Outcome(Verdict.runtime_error, passed, len(tests), None, None, None, "", stderr,

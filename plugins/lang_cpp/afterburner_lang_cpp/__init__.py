@@ -26,6 +26,7 @@ class CppLanguage(LanguagePlugin):
     toolchain_binaries = {"g++": ["--version"]}
     install_hint = "apt-get install g++"
     empty_program = "int main() { return 0; }\n"
+    memory_error_markers = ("std::bad_alloc",)
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
         return [[paths["g++"], *FLAGS, "-o", "main", files[0]]]

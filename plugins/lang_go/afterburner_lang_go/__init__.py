@@ -26,6 +26,7 @@ class GoLanguage(LanguagePlugin):
     toolchain_binaries = {"go": ["version"]}
     install_hint = "apt-get install golang-go"
     empty_program = "package main\n\nfunc main() {}\n"
+    memory_error_markers = ("runtime: out of memory",)
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
         return [[paths["go"], "build", "-trimpath", "-o", "main", files[0]]]

@@ -32,6 +32,7 @@ class JavaLanguage(LanguagePlugin):
     toolchain_binaries = {"javac": ["-version"], "java": ["-version"]}
     install_hint = "apt-get install default-jdk-headless"
     empty_program = "public class Main { public static void main(String[] args) {} }\n"
+    memory_error_markers = ("java.lang.OutOfMemoryError",)
 
     def source_file_name(self, source: str) -> str:
         match = PUBLIC_CLASS.search(source)

@@ -26,6 +26,7 @@ class JavaScriptLanguage(LanguagePlugin):
     toolchain_binaries = {"node": ["--version"]}
     install_hint = "apt-get install nodejs"
     empty_program = "\n"
+    memory_error_markers = ("heap out of memory", "Reached heap limit", "Array buffer allocation failed")
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
         return [[paths["node"], "--check", files[0]]]

@@ -31,6 +31,7 @@ class PythonLanguage(LanguagePlugin):
     toolchain_binaries = {"python3": ["--version"]}
     install_hint = "install python3 (or set AFTERBURNER_PYTHON_PYTHON3)"
     empty_program = "pass\n"
+    memory_error_markers = ("MemoryError",)
 
     def locate(self, name: str) -> str | None:
         # The measuring interpreter is this one (resolved, never a pyenv shim) unless overridden.

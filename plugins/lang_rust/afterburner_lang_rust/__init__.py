@@ -27,6 +27,7 @@ class RustLanguage(LanguagePlugin):
     toolchain_binaries = {"rustc": ["--version"], "cc": ["--version"]}
     install_hint = "apt-get install rustc (or rustup), plus a C linker (gcc)"
     empty_program = "fn main() {}\n"
+    memory_error_markers = ("memory allocation of",)
 
     def locate(self, name: str) -> str | None:
         found = super().locate(name)
