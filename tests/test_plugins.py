@@ -1,0 +1,149 @@
+"""Plugin discovery: the six first-party languages, aliases, a third-party plugin installed as a
+throw-away distribution, and what happens when a language's distribution is absent."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from afterburner_core.errors import UnknownLanguageError
+from afterburner_core.plugins import get_manager
+from tests.conftest import LANGUAGES, run_cli
+
+
+def test_plugins_json_lists_six_languages_from_their_own_distributions() -> None:
+    result = run_cli("plugins", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    languages = {}
+    for plugin in data["plugins"]:
+        for language in plugin.get("languages", []):
+            languages[language["key"]] = (plugin["distribution"], language)
+    assert set(LANGUAGES) <= set(languages)
+    expected = {"python": "python", "cpp": "cpp", "rust": "rust", "go": "go", "java": "java", "javascript": "js"}
+    for key, suffix in expected.items():
+        distribution, language = languages[key]
+        assert distribution == f"afterburner-lang-{suffix}"
+        assert isinstance(language["toolchain_available"], bool)
+        if language["toolchain_available"]:
+            assert language["toolchain_version"]
+
+
+@pytest.mark.parametrize(("alias", "key"), [("python3", "python"), ("golang", "go"), ("js", "javascript"),
+                                            ("c++", "cpp"), ("CPP", "cpp"), ("rust", "rust")])
+def test_aliases_resolve(alias: str, key: str) -> None:
+    assert get_manager().resolve_language(alias).key == key
+
+
+def test_unknown_language_is_a_one_line_error() -> None:
+    with pytest.raises(UnknownLanguageError, match="unknown language 'cobol'"):
+        get_manager().resolve_language("cobol")
+    result = run_cli("exec", "x.cob", "--language", "cobol")
+    assert result.returncode == 2
+
+
+UNINSTALL_SHIM = """
+import importlib.metadata as md, sys
+real = md.entry_points
+def entry_points(**kw):
+    eps = real(**kw)
+    if kw.get("group") == "afterburner":
+        return md.EntryPoints(ep for ep in eps if ep.dist is None or ep.dist.name != "afterburner-lang-go")
+    return eps
+md.entry_points = entry_points
+from afterburner_core.cli import main
+sys.argv = ["afterburner", *sys.argv[1:]]
+main()
+"""
+
+
+def test_removed_language_distribution_names_the_package_to_install(tmp_path: Path) -> None:
+    """With afterburner-lang-go's entry point gone (as after `pip uninstall`), Go is unknown and
+    using it prints exactly one line naming the distribution."""
+    import subprocess
+    import sys
+
+    shim = tmp_path / "shim.py"
+    shim.write_text(UNINSTALL_SHIM)
+    source = tmp_path / "main.go"
+    source.write_text("package main\nfunc main() {}\n")
+    listing = subprocess.run([sys.executable, str(shim), "plugins", "--json"], capture_output=True, text=True, check=False)
+    keys = {lang["key"] for p in json.loads(listing.stdout)["plugins"] for lang in p.get("languages", [])}
+    assert "go" not in keys and "python" in keys
+    result = subprocess.run([sys.executable, str(shim), "exec", str(source), "--language", "golang"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "pip install afterburner-lang-go" in lines[0]
+
+
+def test_missing_toolchain_names_the_tool_and_the_docker_alternative(tmp_path: Path) -> None:
+    env = {"AFTERBURNER_GO_GO": "/nonexistent/go"}
+    source = tmp_path / "main.go"
+    source.write_text("package main\nfunc main() {}\n")
+    result = run_cli("exec", str(source), "--language", "go", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "afterburner: Go toolchain not found (go): apt-get install golang-go, or use --backend docker"
+    )
+    result = run_cli("plugins", "--json", env=env)
+    go = next(lang for p in json.loads(result.stdout)["plugins"] for lang in p.get("languages", []) if lang["key"] == "go")
+    assert go["toolchain_available"] is False
+    assert "golang-go" in go["toolchain_message"] and "--backend docker" in go["toolchain_message"]
+
+
+TOY_PLUGIN = '''
+"""A third-party language: POSIX shell scripts, with no change to the core."""
+from pathlib import Path
+from afterburner_core.languages import LanguagePlugin
+
+
+class ShellLanguage(LanguagePlugin):
+    key = "toysh"
+    aliases = ("toy-shell",)
+    distribution = "afterburner-lang-toysh"
+    source_name = "main.sh"
+    toolchain_binaries = {"sh": ["-c", "echo 1.0"]}
+    install_hint = "install a POSIX shell"
+    empty_program = "true\\n"
+
+    def compile_commands(self, paths, files):
+        return [[paths["sh"], "-n", files[0]]]
+
+    def program_argv(self, paths, artifact, limits):
+        return [paths["sh"], str(Path(artifact) / self.source_name)]
+
+
+plugin = ShellLanguage()
+'''
+
+
+def _install_throwaway_distribution(root: Path) -> None:
+    """A real installed distribution (dist-info with an entry point) on a path of its own."""
+    (root / "toysh_plugin.py").write_text(textwrap.dedent(TOY_PLUGIN))
+    info = root / "afterburner_lang_toysh-0.0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: afterburner-lang-toysh\nVersion: 0.0.1\n")
+    (info / "entry_points.txt").write_text("[afterburner]\ntoysh = toysh_plugin:plugin\n")
+    (info / "RECORD").write_text("")
+
+
+def test_third_party_language_plugin_is_discovered_and_runs(tmp_path: Path) -> None:
+    _install_throwaway_distribution(tmp_path)
+    env = {"PYTHONPATH": str(tmp_path)}
+    listing = run_cli("plugins", "--json", env=env)
+    plugin = next(p for p in json.loads(listing.stdout)["plugins"] if p["name"] == "toysh")
+    assert plugin["distribution"] == "afterburner-lang-toysh" and plugin["kind"] == "language"
+    script = tmp_path / "hello.sh"
+    script.write_text("read x\necho \"hello $x\"\n")
+    stdin = tmp_path / "in.txt"
+    stdin.write_text("world\n")
+    result = run_cli("exec", str(script), "--language", "toy-shell", "--stdin", str(stdin), "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "accepted" and report["stdout"] == "hello world\n"
+    assert report["language"] == "toysh"
