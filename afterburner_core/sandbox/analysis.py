@@ -42,6 +42,7 @@ class Measurement:
     integral_kb_ms: float
     samples: int
     sampled_ms: float
+    instructions: int | None = None
 
     @property
     def sample_hz(self) -> float:
@@ -109,6 +110,13 @@ def _sampled(runs: Sequence[RunRecord]) -> tuple[int, float]:
     return sum(r.samples for r in runs), sum(r.wall_ns for r in runs) / 1e6
 
 
+def _instructions(runs: Sequence[RunRecord]) -> int | None:
+    """Total user-space instructions, or None when the host has no hardware counters."""
+    if not runs or any(r.instructions < 0 for r in runs):
+        return None
+    return sum(r.instructions for r in runs)
+
+
 def program_outcome(result: SupervisorResult, out: Path, err: Path, oom_killed: bool, stdout_limit: int) -> Outcome:
     run = result.runs[0]
     samples, sampled_ms = _sampled(result.runs)
@@ -119,6 +127,7 @@ def program_outcome(result: SupervisorResult, out: Path, err: Path, oom_killed: 
         integral_kb_ms=_integral_or_bound(run),
         samples=samples,
         sampled_ms=sampled_ms,
+        instructions=_instructions(result.runs),
     )
     broken = limit_verdict(run, oom_killed)
     verdict, message = broken if broken else (Verdict.accepted, "")
@@ -201,6 +210,7 @@ def process_tests_outcome(
         integral_kb_ms=sum(max(0.0, _integral_or_bound(r) - baseline.integral_kb_ms) for r in runs),
         samples=samples,
         sampled_ms=sampled_ms,
+        instructions=_instructions(runs),
     )
     return Outcome(Verdict.accepted, passed, len(tests), measurement, 0, None)
 

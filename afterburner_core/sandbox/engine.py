@@ -340,6 +340,9 @@ def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcome
         report.cpu_ms = round(stats.median(column("cpu_ms")), 4)
         report.memory_kb = round(stats.median(column("memory_kb")), 1)
         report.integral_kb_ms = round(stats.median(column("integral_kb_ms")), 2)
+        counts = [m.instructions for m in measured]
+        if all(c is not None for c in counts):
+            report.instructions = int(stats.median([float(c) for c in counts]))  # type: ignore[arg-type]
         report.samples = int(sum(m.samples for m in measured))
         total_ms = sum(m.sampled_ms for m in measured)
         report.sample_hz = round(report.samples / (total_ms / 1000), 1) if total_ms > 0 else 0.0

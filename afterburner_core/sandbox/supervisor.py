@@ -65,6 +65,7 @@ class RunRecord:
     samples: int
     peak_sampled_kb: int
     integral_kb_ns: float
+    instructions: int = -1  # user-space instructions (perf counter); -1 where unavailable
 
     @property
     def wall_ns(self) -> int:
