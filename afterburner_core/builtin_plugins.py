@@ -29,5 +29,22 @@ class LocalBackendPlugin:
         return [BackendInfo("local", "processes on this host: cgroups + netns as root, pinned cores", Engine)]
 
 
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    description: str
+    path: Any
+
+
+class BundledDatasetsPlugin:
+    """venus-mini: 12 LeetCode-style + 5 APPS-style problems in six languages, shipped as package data."""
+
+    @hookimpl
+    def afterburner_datasets(self) -> list[DatasetInfo]:
+        from afterburner_core.datasets import DATA_DIR
+
+        return [DatasetInfo("venus-mini", "bundled offline Venus-shaped dataset, six languages", DATA_DIR / "venus_mini")]
+
+
 def all_plugins() -> list[tuple[str, Any]]:
-    return [("local-backend", LocalBackendPlugin())]
+    return [("local-backend", LocalBackendPlugin()), ("bundled-datasets", BundledDatasetsPlugin())]

@@ -10,15 +10,22 @@ from afterburner_core.errors import DatasetError
 from afterburner_core.models import Problem
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-BUNDLED = {"venus-mini": DATA_DIR / "venus_mini"}
+
+
+def registered_datasets() -> dict[str, Path]:
+    """Datasets that plugins register by name (venus-mini is the core's own)."""
+    from afterburner_core.plugins import get_manager
+
+    return {info.name: Path(info.path) for infos in get_manager().hook.afterburner_datasets() for info in infos}
 
 
 @functools.lru_cache(maxsize=8)
 def load_problems(name: str = "venus-mini") -> tuple[Problem, ...]:
     """All problems of a dataset: a bundled name, a directory of JSON files or a JSON/JSONL file."""
-    path = BUNDLED.get(name, Path(name))
+    known = registered_datasets()
+    path = known.get(name, Path(name))
     if not path.exists():
-        raise DatasetError(f"dataset {name!r} not found (bundled: {', '.join(BUNDLED)}; or give a .json/.jsonl path)")
+        raise DatasetError(f"dataset {name!r} not found (registered: {', '.join(known)}; or give a .json/.jsonl path)")
     rows: list[dict] = []
     try:
         if path.is_dir():

@@ -38,7 +38,7 @@ def evaluator_of(problem: Problem) -> Evaluator:
 
 
 @functools.lru_cache(maxsize=256)
-def _generated(source: str, seed: str) -> tuple[TestCase, ...]:
+def _generated(source: str, seed: int | str) -> tuple[TestCase, ...]:
     namespace: dict[str, object] = {}
     try:
         exec(compile(source, "<test_case_generator>", "exec"), namespace)
@@ -53,7 +53,7 @@ def problem_tests(problem: Problem, generated: bool = True) -> list[TestCase]:
     """Stored tests, then the generator's (deterministic: seeded with the problem id)."""
     tests = list(problem.test_cases)
     if generated and problem.test_case_generator:
-        tests.extend(_generated(problem.test_case_generator, str(problem.problem_id)))
+        tests.extend(_generated(problem.test_case_generator, problem.problem_id))
     if not tests:
         raise DatasetError(f"problem {problem.problem_id} has no test cases")
     return tests

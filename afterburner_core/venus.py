@@ -1,0 +1,129 @@
+"""Dataset-wide jobs: validation of every solution, and calibration of the human distribution.
+
+The human distribution of a problem is the measured time / memory / integral of its correct
+solutions *on this host* (Afterburner never compares a model's numbers with numbers measured on
+another kind of machine or at another time under another load). Calibrations are stored per
+dataset and host fingerprint under the cache root.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from afterburner_core.host import host_fingerprint, host_info
+from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
+from afterburner_core.paths import cache_root
+from afterburner_core.plugins import get_manager
+from afterburner_core.problems import problem_tests
+from afterburner_core.sandbox.api import Sandbox
+
+
+@dataclass
+class SolutionJob:
+    problem: Problem
+    language: str
+    index: int
+    expected_pass: bool
+    label: str
+    code: str
+
+
+def solution_jobs(problems: Iterable[Problem], languages: list[str] | None, only_correct: bool = False) -> list[SolutionJob]:
+    manager = get_manager()
+    wanted = {manager.resolve_language(name).key for name in languages} if languages else None
+    jobs = []
+    for problem in problems:
+        for language, solutions in problem.solutions.items():
+            key = manager.resolve_language(language).key
+            if wanted is not None and key not in wanted:
+                continue
+            for index, solution in enumerate(solutions):
+                if only_correct and not solution.passed:
+                    continue
+                jobs.append(SolutionJob(problem, key, index, solution.passed, solution.label, solution.code))
+    return jobs
+
+
+def available_languages(languages: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """Split language keys into those with a toolchain here and those skipped (with the reason)."""
+    manager = get_manager()
+    ready, skipped = [], {}
+    for key in languages:
+        try:
+            status = manager.resolve_language(key).toolchain()
+        except Exception as exc:
+            skipped[key] = str(exc)
+            continue
+        if status.available:
+            ready.append(key)
+        else:
+            skipped[key] = status.message
+    return ready, skipped
+
+
+def run_jobs(
+    jobs: list[SolutionJob], repeat: int | str, limits: Limits, progress: Callable[[SolutionJob, RunReport], None],
+    sandbox: Sandbox | None = None,
+) -> list[RunReport]:
+    """Run every job (concurrently, one per exclusive core), calling `progress` as each finishes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sandbox = sandbox or Sandbox()
+    tests_cache: dict[str, list] = {}
+
+    def one(job: SolutionJob) -> RunReport:
+        key = str(job.problem.problem_id)
+        if key not in tests_cache:
+            tests_cache[key] = problem_tests(job.problem)
+        report = sandbox.run_problem(ProblemRunRequest(
+            problem=job.problem, code=job.code, language=job.language, tests=tests_cache[key],
+            limits=limits, repeat=repeat,
+        ))
+        progress(job, report)
+        return report
+
+    with ThreadPoolExecutor(max_workers=sandbox.parallel) as pool:
+        return list(pool.map(one, jobs))
+
+
+def calibration_path(dataset: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(dataset).name)
+    return cache_root() / "calibration" / f"humans-{safe}-{host_fingerprint()}.json"
+
+
+def save_calibration(dataset: str, jobs: list[SolutionJob], reports: list[RunReport], repeat: int | str,
+                     out: Path | None = None) -> Path:
+    problems: dict[str, dict[str, list[dict]]] = {}
+    for job, report in zip(jobs, reports, strict=True):
+        entry = {
+            "index": job.index, "label": job.label, "passed": report.passed, "verdict": report.verdict.value,
+            "time": report.time_ms, "cpu": report.cpu_ms, "memory": report.memory_kb,
+            "integral": report.integral_kb_ms, "ci": report.ci.model_dump(mode="json"), "repeats": report.repeats,
+        }
+        problems.setdefault(str(job.problem.problem_id), {}).setdefault(job.language, []).append(entry)
+    document = {
+        "dataset": dataset, "host_fingerprint": host_fingerprint(), "host": host_info(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "repeat": repeat,
+        "units": {"time": "ms", "memory": "KiB", "integral": "KiB*ms"}, "problems": problems,
+    }
+    path = out or calibration_path(dataset)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(document, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def load_calibration(dataset: str, path: Path | None = None) -> dict | None:
+    """This host's calibration of `dataset`, or None when there is none for this kind of host."""
+    path = path or calibration_path(dataset)
+    if not path.exists():
+        return None
+    document = json.loads(path.read_text())
+    if document.get("host_fingerprint") != host_fingerprint():
+        return None
+    return document
