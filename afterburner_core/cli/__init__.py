@@ -11,7 +11,7 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from afterburner_core.cli import dataset_cmd, exec_cmd, plugins_cmd, run_cmd
+from afterburner_core.cli import dataset_cmd, exec_cmd, images_cmd, plugins_cmd, run_cmd
 from afterburner_core.errors import AfterburnerError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app.command("plugins")(plugins_cmd.plugins)
 app.command("exec")(exec_cmd.exec_program)
 app.command("run")(run_cmd.run_solution)
 app.add_typer(dataset_cmd.app, name="dataset")
+app.add_typer(images_cmd.app, name="images")
 
 
 def _validation_message(error: ValidationError) -> str:

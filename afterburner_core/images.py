@@ -1,0 +1,110 @@
+"""Container images of the language plugins (`afterburner images build`).
+
+Each language plugin ships a Dockerfile next to its code. Images are tagged
+``afterburner/<language>:latest`` and labelled with the Dockerfile's hash, so a rebuild happens only
+when the Dockerfile changes (cache by tag). The base is ``afterburner/debian:bookworm-slim``: a
+local ``debian:bookworm-slim`` when the daemon has one, otherwise a minimal Debian made with
+``debootstrap --variant=minbase bookworm`` and ``docker import`` (for hosts with no registry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from afterburner_core.errors import AfterburnerError
+from afterburner_core.languages import LanguageInfo
+
+BASE_TAG = "afterburner/debian:bookworm-slim"
+HASH_LABEL = "org.afterburner.dockerfile-sha256"
+
+
+@dataclass
+class ImageResult:
+    language: str
+    tag: str
+    built: bool
+    seconds: float
+    detail: str = ""
+
+
+def docker_client() -> Any:
+    try:
+        import docker
+    except ImportError as exc:
+        raise AfterburnerError("images need the Docker SDK: pip install 'afterburner[docker]'") from exc
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        raise AfterburnerError(f"cannot reach the Docker daemon ({exc}); start dockerd first") from exc
+    return client
+
+
+def ensure_base_image(client: Any) -> str:
+    """Make sure BASE_TAG exists: retag a local debian:bookworm-slim, or debootstrap one."""
+    import docker.errors
+
+    try:
+        client.images.get(BASE_TAG)
+        return BASE_TAG
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.get("debian:bookworm-slim").tag(BASE_TAG)
+        return BASE_TAG
+    except docker.errors.ImageNotFound:
+        pass
+    if not shutil.which("debootstrap"):
+        raise AfterburnerError("no debian:bookworm-slim image and no debootstrap: apt-get install debootstrap")
+    with tempfile.TemporaryDirectory(prefix="afterburner-rootfs-") as root:
+        proc = subprocess.run(["debootstrap", "--variant=minbase", "bookworm", root], capture_output=True,
+                              text=True, check=False)
+        if proc.returncode != 0:
+            raise AfterburnerError(f"debootstrap failed: {proc.stderr.strip()[-500:]}")
+        tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
+        imported = subprocess.run(["docker", "import", "-", BASE_TAG], stdin=tar.stdout, capture_output=True,
+                                  text=True, check=False)
+        tar.wait()
+        if imported.returncode != 0:
+            raise AfterburnerError(f"docker import failed: {imported.stderr.strip()[-500:]}")
+    return BASE_TAG
+
+
+def dockerfile_of(info: LanguageInfo) -> Path:
+    path = info.plugin.resource_path("Dockerfile")
+    if not path.exists():
+        raise AfterburnerError(f"the {info.key} plugin ships no Dockerfile")
+    return path
+
+
+def build_image(client: Any, info: LanguageInfo, force: bool = False) -> ImageResult:
+    import time
+
+    import docker.errors
+
+    dockerfile = dockerfile_of(info)
+    digest = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
+    if not force:
+        try:
+            image = client.images.get(info.docker_image)
+            if image.labels.get(HASH_LABEL) == digest:
+                return ImageResult(info.key, info.docker_image, False, 0.0, "up to date")
+        except docker.errors.ImageNotFound:
+            pass
+    base = ensure_base_image(client)
+    started = time.monotonic()
+    try:
+        client.images.build(
+            path=str(dockerfile.parent), dockerfile="Dockerfile", tag=info.docker_image, rm=True,
+            buildargs={"BASE": base}, labels={HASH_LABEL: digest}, network_mode="host",
+        )
+    except docker.errors.BuildError as exc:
+        log = "".join(str(item.get("stream", "")) for item in exc.build_log)[-800:]
+        raise AfterburnerError(f"building {info.docker_image} failed: {exc.msg}\n{log}") from exc
+    return ImageResult(info.key, info.docker_image, True, time.monotonic() - started)
