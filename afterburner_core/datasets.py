@@ -21,11 +21,24 @@ def registered_datasets() -> dict[str, Path]:
 
 @functools.lru_cache(maxsize=8)
 def load_problems(name: str = "venus-mini") -> tuple[Problem, ...]:
-    """All problems of a dataset: a bundled name, a directory of JSON files or a JSON/JSONL file."""
+    """All problems of a dataset.
+
+    `name` is a registered dataset (``venus-mini``), a directory of per-problem JSON files, a
+    JSON/JSONL/parquet file of Venus-, Venus_Python- or APPS-shaped rows, or ``hf:OWNER/NAME[:CONFIG]``
+    for a hub dataset (through `datasets`; a Venus config such as ``python3`` sets the language).
+    """
+    from afterburner_core import hub
+
+    if name.startswith("hf:"):
+        source, _, config = name[3:].partition(":")
+        return tuple(hub.load_problems_from(source, config or None))
     known = registered_datasets()
     path = known.get(name, Path(name))
     if not path.exists():
-        raise DatasetError(f"dataset {name!r} not found (registered: {', '.join(known)}; or give a .json/.jsonl path)")
+        raise DatasetError(f"dataset {name!r} not found (registered: {', '.join(known)}; "
+                           "or a .json/.jsonl/.parquet path, or hf:OWNER/NAME[:CONFIG])")
+    if path.suffix == ".parquet" or (path.is_dir() and any(path.rglob("*.parquet"))):
+        return tuple(hub.load_problems_from(str(path)))
     rows: list[dict] = []
     try:
         if path.is_dir():
@@ -41,10 +54,13 @@ def load_problems(name: str = "venus-mini") -> tuple[Problem, ...]:
             rows = data if isinstance(data, list) else [data]
     except (OSError, json.JSONDecodeError) as exc:
         raise DatasetError(f"cannot read dataset {name!r}: {exc}") from exc
-    try:
-        return tuple(Problem.model_validate(row) for row in rows)
-    except ValueError as exc:
-        raise DatasetError(f"dataset {name!r} has a malformed row: {str(exc).splitlines()[0]}") from exc
+    problems = []
+    for index, row in enumerate(rows):
+        try:
+            problems.append(hub.row_to_problem(row))
+        except ValueError as exc:
+            raise DatasetError(f"dataset {name!r}: row {index} is malformed: {str(exc).splitlines()[0]}") from exc
+    return tuple(problems)
 
 
 def get_problem(problem_id: str, dataset: str = "venus-mini") -> Problem:

@@ -14,6 +14,7 @@ from afterburner_core.cli.common import build_limits, parse_repeat
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.datasets import get_problem, load_problems
 from afterburner_core.errors import AfterburnerError
+from afterburner_core.hub import export_rows
 from afterburner_core.models import RunReport
 from afterburner_core.problems import problem_tests
 
@@ -178,11 +179,7 @@ def export(
     """Write hub-shaped rows (Venus schema; test_cases as JSON text, as on the hub)."""
     if fmt not in ("jsonl", "parquet"):
         raise AfterburnerError("--format must be jsonl or parquet")
-    rows = []
-    for problem in load_problems(dataset):
-        row = problem.model_dump(mode="json")
-        row["test_cases"] = json.dumps(row["test_cases"])
-        rows.append(row)
+    rows = export_rows(list(load_problems(dataset)))
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "jsonl":
         path = out / "train.jsonl"
