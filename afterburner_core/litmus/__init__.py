@@ -1,0 +1,1 @@
+"""Litmus: scoring code against the human distribution (percentiles, aggregates, reports)."""

@@ -1,0 +1,192 @@
+"""Litmus evaluation: run samples, place them against the human distribution, aggregate.
+
+Per sample and metric: `beyond` (the fraction of human solutions it beats, ties within 2 % counting
+half) and a standing (beyond / equal / below / failed). Aggregates per language and overall, as in
+the paper: Pass@1 = mean(passed); Time% = mean(passed × beyond_time), likewise Memory% and
+Integral%. Intervals are percentile-bootstrap 95 % intervals over *problems* (resampling problems
+with replacement, all samples of a drawn problem together), not the standard error of a bootstrap
+mean as in the original.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from afterburner_core.errors import AfterburnerError
+from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, HumanDistribution
+from afterburner_core.litmus.percentile import DEFAULT_TIE_TOLERANCE, beyond, standing
+from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
+from afterburner_core.plugins import get_manager
+from afterburner_core.problems import problem_tests
+from afterburner_core.sandbox.api import Sandbox
+
+SCORES = ("pass@1", "time%", "memory%", "integral%")
+BOOTSTRAP_ROUNDS = 1000
+
+
+@dataclass
+class Sample:
+    problem_id: str
+    language: str
+    code: str
+    tag: str = ""
+
+
+@dataclass
+class SampleRecord:
+    problem_id: str
+    language: str
+    tag: str
+    passed: bool
+    verdict: str
+    values: dict[str, float | None]
+    beyond: dict[str, float | None]
+    standing: dict[str, str | None]
+
+
+@dataclass
+class Aggregate:
+    samples: int
+    problems: int
+    scores: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+    shares: dict[str, dict[str, float]]
+    without_humans: int = 0
+
+
+@dataclass
+class Evaluation:
+    records: list[SampleRecord]
+    by_language: dict[str, Aggregate]
+    overall: Aggregate
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "meta": self.meta,
+            "overall": asdict(self.overall),
+            "by_language": {k: asdict(v) for k, v in self.by_language.items()},
+            "records": [asdict(r) for r in self.records],
+        }
+
+
+def read_samples(path: Path) -> list[Sample]:
+    """Rows `{problem_id, language, code}` (or `completion`, from which the code is extracted)."""
+    if not path.is_file():
+        raise AfterburnerError(f"no such samples file: {path}")
+    samples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise AfterburnerError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        if not isinstance(row, dict) or "problem_id" not in row or "language" not in row:
+            raise AfterburnerError(f"{path}:{number}: a sample needs problem_id, language and code")
+        code = row.get("code")
+        if code is None and "completion" in row:
+            from afterburner_core.rewards.extract import extract_code
+
+            code = extract_code(row["completion"]) or ""
+        if code is None:
+            raise AfterburnerError(f"{path}:{number}: a sample needs code (or a completion)")
+        samples.append(Sample(str(row["problem_id"]), str(row["language"]), str(code), str(row.get("tag", ""))))
+    if not samples:
+        raise AfterburnerError(f"{path} holds no samples")
+    return samples
+
+
+def run_samples(
+    samples: Sequence[Sample], problems: dict[str, Problem], sandbox: Sandbox, repeat: int | str,
+    limits: Limits, progress: Callable[[Sample, RunReport], None],
+) -> list[RunReport]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    manager = get_manager()
+    tests_cache: dict[str, list] = {}
+
+    def one(sample: Sample) -> RunReport:
+        problem = problems[sample.problem_id]
+        if sample.problem_id not in tests_cache:
+            tests_cache[sample.problem_id] = problem_tests(problem)
+        report = sandbox.run_problem(ProblemRunRequest(
+            problem=problem, code=sample.code, language=manager.resolve_language(sample.language).key,
+            tests=tests_cache[sample.problem_id], limits=limits, repeat=repeat,
+        ))
+        progress(sample, report)
+        return report
+
+    with ThreadPoolExecutor(max_workers=sandbox.parallel) as pool:
+        return list(pool.map(one, samples))
+
+
+def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: HumanDistribution,
+          tolerance: float = DEFAULT_TIE_TOLERANCE) -> list[SampleRecord]:
+    manager = get_manager()
+    records = []
+    for sample, report in zip(samples, reports, strict=True):
+        language = manager.resolve_language(sample.language).key
+        values, beyonds, standings = {}, {}, {}
+        for metric in METRICS:
+            value = getattr(report, REPORT_FIELD[metric]) if report.passed else None
+            pool = humans.values(sample.problem_id, language, metric)
+            values[metric] = value
+            beyonds[metric] = beyond(value, pool, tolerance) if value is not None and pool else (0.0 if not report.passed else None)
+            place = standing(report.passed, value, pool, tolerance)
+            standings[metric] = place.value if place else None
+        records.append(SampleRecord(sample.problem_id, language, sample.tag, report.passed, report.verdict.value,
+                                    values, beyonds, standings))
+    return records
+
+
+def _scores(records: Sequence[SampleRecord]) -> dict[str, float]:
+    n = len(records)
+    result = {"pass@1": sum(r.passed for r in records) / n if n else 0.0}
+    for metric in METRICS:
+        rated = [r for r in records if r.beyond[metric] is not None]
+        result[f"{metric}%"] = (sum(r.passed * (r.beyond[metric] or 0.0) for r in rated) / len(rated)) if rated else 0.0
+    return result
+
+
+def aggregate(records: Sequence[SampleRecord], rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> Aggregate:
+    if not records:
+        raise AfterburnerError("nothing to aggregate: no samples")
+    by_problem: dict[str, list[SampleRecord]] = {}
+    for record in records:
+        by_problem.setdefault(record.problem_id, []).append(record)
+    keys = sorted(by_problem)
+    rng = random.Random(seed)
+    draws: dict[str, list[float]] = {name: [] for name in SCORES}
+    for _ in range(rounds):
+        chosen = [r for key in (rng.choice(keys) for _ in keys) for r in by_problem[key]]
+        for name, value in _scores(chosen).items():
+            draws[name].append(value)
+    ci = {}
+    for name, values in draws.items():
+        values.sort()
+        ci[name] = (values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))])
+    shares = {}
+    for metric in METRICS:
+        counted = [r.standing[metric] for r in records if r.standing[metric] is not None]
+        shares[metric] = {k: counted.count(k) / len(counted) if counted else 0.0
+                          for k in ("beyond", "equal", "below", "failed")}
+    return Aggregate(
+        samples=len(records), problems=len(keys), scores=_scores(records), ci=ci, shares=shares,
+        without_humans=sum(1 for r in records if r.passed and r.beyond["time"] is None),
+    )
+
+
+def evaluate_records(records: Sequence[SampleRecord], meta: dict[str, Any] | None = None) -> Evaluation:
+    languages = sorted({r.language for r in records})
+    return Evaluation(
+        records=list(records),
+        by_language={lang: aggregate([r for r in records if r.language == lang]) for lang in languages},
+        overall=aggregate(records),
+        meta=meta or {},
+    )

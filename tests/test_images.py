@@ -1,0 +1,32 @@
+"""`afterburner images build` against a real Docker daemon (skipped where none runs)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def _daemon() -> bool:
+    if not shutil.which("docker"):
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _daemon(), reason="no Docker daemon (the scale-out issue's CI starts one)")
+
+
+def test_python_image_builds_and_runs_as_non_root() -> None:
+    result = run_cli("images", "build", "--language", "python3", "--json", timeout=1800)
+    assert result.returncode == 0, result.stderr
+    probe = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "afterburner/python:latest", "python3", "-c",
+         "import os; print(os.getuid())"],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert probe.stdout.strip() == "10001"
+    again = run_cli("images", "build", "--language", "python", "--json")
+    assert '"built": false' in again.stdout  # cached by the Dockerfile's hash

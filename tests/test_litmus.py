@@ -1,0 +1,111 @@
+"""Litmus: percentiles with explicit ties, bootstrap intervals, and the evaluation end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from afterburner_core.datasets import get_problem
+from afterburner_core.litmus.evaluate import Sample, SampleRecord, aggregate, evaluate_records, run_samples, score
+from afterburner_core.litmus.humans import human_distribution
+from afterburner_core.litmus.percentile import Standing, beyond, standing
+from afterburner_core.models import Limits
+from afterburner_core.sandbox.api import Sandbox
+from tests.conftest import require_language, run_cli
+
+
+def test_beyond_counts_ties_half_and_handles_no_humans() -> None:
+    humans = [10.0, 20.0, 30.0, 40.0]
+    assert beyond(5.0, humans) == 1.0
+    assert beyond(50.0, humans) == 0.0
+    assert beyond(20.0, humans) == (2 + 0.5) / 4
+    assert beyond(20.3, humans) == (2 + 0.5) / 4  # within the 2 % tie tolerance
+    assert beyond(25.0, humans) == 0.5
+    assert beyond(3.0, []) is None
+
+
+def test_standing() -> None:
+    assert standing(False, None, [1.0]) == Standing.failed
+    assert standing(True, 0.5, [1.0, 2.0]) == Standing.beyond
+    assert standing(True, 3.0, [1.0, 2.0]) == Standing.below
+    assert standing(True, 1.5, [1.0, 2.0]) == Standing.equal
+    assert standing(True, 1.0, []) is None
+
+
+def _record(pid: str, passed: bool, b: float) -> SampleRecord:
+    metrics = ("time", "memory", "integral")
+    return SampleRecord(pid, "python", "", passed, "accepted" if passed else "wrong_answer",
+                        {m: 1.0 if passed else None for m in metrics}, {m: b if passed else 0.0 for m in metrics},
+                        {m: "equal" if passed else "failed" for m in metrics})
+
+
+def test_aggregate_scores_and_bootstrap_interval() -> None:
+    records = [_record(f"p{i}", i % 2 == 0, 0.5) for i in range(20)]
+    agg = aggregate(records)
+    assert agg.scores["pass@1"] == 0.5 and agg.scores["time%"] == 0.25
+    lo, hi = agg.ci["pass@1"]
+    assert lo < 0.5 < hi and hi - lo > 0.1  # a real interval, not the SE of a bootstrap mean
+    assert agg.shares["time"]["failed"] == 0.5
+
+
+@pytest.mark.slow
+def test_fastest_humans_score_high_slowest_low_wrong_zero(tmp_path: Path) -> None:
+    """The issue's acceptance check, on two venus-mini problems in Python and C++."""
+    problems = [get_problem("count-pairs-with-sum"), get_problem("daily-temperatures")]
+    languages = []
+    for language in ("python", "cpp"):
+        require_language(language)
+        languages.append(language)
+    sandbox = Sandbox()
+    humans = human_distribution("venus-mini", problems, languages, sandbox=sandbox)
+    fastest, slowest, wrong = [], [], []
+    for problem in problems:
+        for language in languages:
+            correct = [s for s in problem.solutions[language] if s.passed]
+            times = humans.values(problem.problem_id, language, "time")
+            assert len(times) == len(correct)
+            order = sorted(range(len(correct)), key=lambda i: times[i])
+            fastest.append(Sample(str(problem.problem_id), language, correct[order[0]].code))
+            slowest.append(Sample(str(problem.problem_id), language, correct[order[-1]].code))
+            bad = next(s for s in problem.solutions[language] if not s.passed)
+            wrong.append(Sample(str(problem.problem_id), language, bad.code))
+    by_id = {str(p.problem_id): p for p in problems}
+    results = {}
+    for name, samples in (("fastest", fastest), ("slowest", slowest), ("wrong", wrong)):
+        reports = run_samples(samples, by_id, sandbox, 1, Limits(), lambda s, r: None)
+        results[name] = evaluate_records(score(samples, reports, humans)).overall.scores
+    assert results["fastest"]["time%"] >= 0.8, results
+    assert results["slowest"]["time%"] <= 0.2, results
+    assert all(value == 0 for value in results["wrong"].values()), results
+
+
+def test_evaluate_cli_bad_input(tmp_path: Path) -> None:
+    samples = tmp_path / "s.jsonl"
+    samples.write_text('{"problem_id": "count-primes"}\n')
+    result = run_cli("evaluate", "--samples", str(samples))
+    assert result.returncode == 2 and "needs problem_id, language and code" in result.stderr
+    samples.write_text("not json\n")
+    result = run_cli("evaluate", "--samples", str(samples))
+    assert result.returncode == 2 and "not JSON" in result.stderr
+    result = run_cli("evaluate", "--samples", str(tmp_path / "missing.jsonl"))
+    assert result.returncode == 2 and "no such samples file" in result.stderr
+
+
+def test_evaluate_cli_writes_reports(tmp_path: Path) -> None:
+    require_language("python")
+    problem = get_problem("run-length-encode")
+    correct = next(s for s in problem.solutions["python"] if s.passed)
+    wrong = next(s for s in problem.solutions["python"] if not s.passed)
+    samples = tmp_path / "s.jsonl"
+    samples.write_text(
+        json.dumps({"problem_id": "run-length-encode", "language": "python3", "code": correct.code}) + "\n"
+        + json.dumps({"problem_id": problem.problem_id, "language": "python", "code": wrong.code}) + "\n"
+    )
+    out = tmp_path / "out"
+    result = run_cli("evaluate", "--samples", str(samples), "--out", str(out), "--json", timeout=1200)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["overall"]["scores"]["pass@1"] == 0.5
+    assert {p.name for p in out.iterdir()} >= {"report.json", "report.md", "languages.png", "problems_time.png"}
