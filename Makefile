@@ -7,8 +7,7 @@ setup:
 	PYTHON=$(PYTHON) bash scripts/setup.sh
 
 demo:
-	$(PYTHON) -m afterburner_core plugins
-	$(PYTHON) -m afterburner_core dataset validate --dataset venus-mini
+	$(PYTHON) -m afterburner_core demo
 
 test:
 	$(PYTHON) -m pytest -q

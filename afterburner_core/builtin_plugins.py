@@ -1,5 +1,5 @@
-"""Plugins that ship inside the core distribution: the `local` backend (and, as they land, the
-built-in datasets and rewards). They are registered exactly like third-party plugins."""
+"""Plugins that ship inside the core distribution: the `local` backend, the bundled dataset and the
+built-in rewards. They are registered exactly like third-party plugins."""
 
 from __future__ import annotations
 
@@ -46,5 +46,19 @@ class BundledDatasetsPlugin:
         return [DatasetInfo("venus-mini", "bundled offline Venus-shaped dataset, six languages", DATA_DIR / "venus_mini")]
 
 
+class BuiltinRewardsPlugin:
+    """afterburner (the paper's reward, unit bug fixed), percentile (vs. humans) and speedup."""
+
+    @hookimpl
+    def afterburner_rewards(self) -> list[Any]:
+        from afterburner_core.rewards.builtin import AfterburnerReward, PercentileReward, SpeedupReward
+
+        return [AfterburnerReward(), PercentileReward(), SpeedupReward()]
+
+
 def all_plugins() -> list[tuple[str, Any]]:
-    return [("local-backend", LocalBackendPlugin()), ("bundled-datasets", BundledDatasetsPlugin())]
+    return [
+        ("local-backend", LocalBackendPlugin()),
+        ("bundled-datasets", BundledDatasetsPlugin()),
+        ("builtin-rewards", BuiltinRewardsPlugin()),
+    ]

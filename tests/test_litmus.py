@@ -109,3 +109,18 @@ def test_evaluate_cli_writes_reports(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["overall"]["scores"]["pass@1"] == 0.5
     assert {p.name for p in out.iterdir()} >= {"report.json", "report.md", "languages.png", "problems_time.png"}
+
+
+@pytest.mark.slow
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    """The quick start's main job: every available language evaluated, reports written."""
+    out = tmp_path / "demo"
+    result = run_cli("demo", "--out", str(out), "--json", timeout=3600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads(result.stdout)
+    assert data["meta"]["skipped_languages"] == {}
+    assert set(data["by_language"]) == {"python", "cpp", "rust", "go", "java", "javascript"}
+    # model-c outputs are wrong answers, model-a/-b correct: Pass@1 is two thirds in every language
+    for language, agg in data["by_language"].items():
+        assert abs(agg["scores"]["pass@1"] - 2 / 3) < 1e-9, language
+    assert (out / "report.md").exists() and (out / "languages.png").exists()

@@ -183,11 +183,12 @@ class Engine:
     # ------------------------------------------------------------------ plumbing
     @contextlib.contextmanager
     def _job(self, limits: Limits) -> Iterator[Job]:
-        with self.pool.acquire() as core, job_cgroup(limits.memory_mb * 1024, limits.pids) as cgroup:
+        cgroup_context = job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
+        with self.pool.acquire() as core, cgroup_context as cgroup:
             scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
             (scratch / "work").mkdir()
             try:
-                yield Job(core, scratch, cgroup if self.isolate else None)
+                yield Job(core, scratch, cgroup)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
 
