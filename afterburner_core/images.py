@@ -21,6 +21,8 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.languages import LanguageInfo
 
 BASE_TAG = "afterburner/debian:bookworm-slim"
+RUNTIME_TAG = "afterburner/runtime:bookworm"
+RUNTIME_DOCKERFILE = Path(__file__).resolve().parent / "docker" / "Dockerfile"
 HASH_LABEL = "org.afterburner.dockerfile-sha256"
 
 
@@ -83,28 +85,39 @@ def dockerfile_of(info: LanguageInfo) -> Path:
     return path
 
 
-def build_image(client: Any, info: LanguageInfo, force: bool = False) -> ImageResult:
+def _build(client: Any, dockerfile: Path, tag: str, base: str, salt: str, force: bool) -> tuple[bool, float]:
+    """Build `tag` unless an image with the same Dockerfile (and base) hash exists."""
     import time
 
     import docker.errors
 
-    dockerfile = dockerfile_of(info)
-    digest = hashlib.sha256(dockerfile.read_bytes()).hexdigest()
+    digest = hashlib.sha256(dockerfile.read_bytes() + salt.encode()).hexdigest()
     if not force:
         try:
-            image = client.images.get(info.docker_image)
-            if image.labels.get(HASH_LABEL) == digest:
-                return ImageResult(info.key, info.docker_image, False, 0.0, "up to date")
+            if client.images.get(tag).labels.get(HASH_LABEL) == digest:
+                return False, 0.0
         except docker.errors.ImageNotFound:
             pass
-    base = ensure_base_image(client)
     started = time.monotonic()
     try:
         client.images.build(
-            path=str(dockerfile.parent), dockerfile="Dockerfile", tag=info.docker_image, rm=True,
+            path=str(dockerfile.parent), dockerfile=dockerfile.name, tag=tag, rm=True,
             buildargs={"BASE": base}, labels={HASH_LABEL: digest}, network_mode="host",
         )
     except docker.errors.BuildError as exc:
         log = "".join(str(item.get("stream", "")) for item in exc.build_log)[-800:]
-        raise AfterburnerError(f"building {info.docker_image} failed: {exc.msg}\n{log}") from exc
-    return ImageResult(info.key, info.docker_image, True, time.monotonic() - started)
+        raise AfterburnerError(f"building {tag} failed: {exc.msg}\n{log}") from exc
+    return True, time.monotonic() - started
+
+
+def ensure_runtime_image(client: Any, force: bool = False) -> str:
+    """The shared runtime layer (gcc, the `runner` user) every language image starts from."""
+    _build(client, RUNTIME_DOCKERFILE, RUNTIME_TAG, ensure_base_image(client), "", force)
+    return RUNTIME_TAG
+
+
+def build_image(client: Any, info: LanguageInfo, force: bool = False) -> ImageResult:
+    runtime = ensure_runtime_image(client)
+    salt = client.images.get(runtime).id  # a rebuilt runtime invalidates the language images
+    built, seconds = _build(client, dockerfile_of(info), info.docker_image, runtime, salt, force)
+    return ImageResult(info.key, info.docker_image, built, seconds, "" if built else "up to date")

@@ -135,51 +135,44 @@ static int64_t pid_rss_kb(int pid) {
     return (int64_t)resident * page_kb;
 }
 
+/* Append the pids listed in a /proc or cgroup file (whitespace separated) to pids[n..cap).
+ * Returns the new count, or -1 when the file cannot be read. */
+static int read_pid_list(const char *path, int *pids, int n, int cap) {
+    char buf[8192];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len < 0) return -1;
+    buf[len] = 0;
+    char *p = buf;
+    while (*p && n < cap) {
+        char *endp;
+        long v = strtol(p, &endp, 10);
+        if (endp == p) break;
+        p = endp;
+        if (v > 0) pids[n++] = (int)v;
+        while (*p == ' ' || *p == '\n') p++;
+    }
+    return n;
+}
+
 /* Collect the pids of the tree: the cgroup's procs file when we have one (complete, includes
- * daemons that left the session), otherwise the root and its descendants via /proc children. */
+ * daemons that left the session; an empty cgroup is a valid answer), otherwise the root and its
+ * descendants via /proc children. */
 static int collect_pids(int root, int *pids, int cap) {
-    int n = 0;
     if (opt_cgroup_procs) {
-        int fd = open(opt_cgroup_procs, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            char buf[8192];
-            ssize_t len = read(fd, buf, sizeof buf - 1);
-            close(fd);
-            if (len >= 0) { /* an empty cgroup is a valid (empty) answer */
-                buf[len] = 0;
-                char *p = buf;
-                while (*p && n < cap) {
-                    char *endp;
-                    long v = strtol(p, &endp, 10);
-                    if (endp == p) break;
-                    p = endp;
-                    if (v > 0) pids[n++] = (int)v;
-                    while (*p == '\n') p++;
-                }
-                return n;
-            }
-        }
+        int n = read_pid_list(opt_cgroup_procs, pids, 0, cap);
+        if (n >= 0) return n;
     }
     if (root <= 0) return 0;
+    int n = 0;
     pids[n++] = root;
     for (int i = 0; i < n && n < cap; i++) {
-        char path[64], buf[4096];
+        char path[64];
         snprintf(path, sizeof path, "/proc/%d/task/%d/children", pids[i], pids[i]);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
-        ssize_t len = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (len <= 0) continue;
-        buf[len] = 0;
-        char *p = buf;
-        while (*p && n < cap) {
-            char *endp;
-                    long v = strtol(p, &endp, 10);
-                    if (endp == p) break;
-                    p = endp;
-            if (v > 0) pids[n++] = (int)v;
-            while (*p == ' ' || *p == '\n') p++;
-        }
+        int grown = read_pid_list(path, pids, n, cap);
+        if (grown > n) n = grown;
     }
     return n;
 }
