@@ -79,7 +79,7 @@ def _bare_ms(binary: Path, core: int) -> float:
         os.sched_setaffinity(0, {core})
 
     start = time.perf_counter_ns()
-    subprocess.run([str(binary)], stdout=subprocess.DEVNULL, preexec_fn=pin, check=True)  # noqa: PLW1509
+    subprocess.run([str(binary)], stdout=subprocess.DEVNULL, preexec_fn=pin, check=True)
     return (time.perf_counter_ns() - start) / 1e6
 
 
