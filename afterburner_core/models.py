@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 PLACEHOLDER = "==Code Submission=="
 
@@ -42,9 +42,6 @@ class Limits(BaseModel):
     compile_memory_mb: int = Field(4096, gt=0)
 
 
-RepeatSpec = int | Literal["auto"]
-
-
 def _check_repeat(value: Any) -> int | str:
     if value == "auto":
         return "auto"
@@ -57,6 +54,10 @@ def _check_repeat(value: Any) -> int | str:
     return number
 
 
+# `repeat`: N runs (medians + 95 % intervals) or "auto" (until the time interval is within ±2 %)
+RepeatSpec = Annotated[int | Literal["auto"], BeforeValidator(_check_repeat)]
+
+
 class ExecutionRequest(BaseModel):
     """A whole program with stdin (Monolith `/execute` semantics)."""
 
@@ -67,8 +68,6 @@ class ExecutionRequest(BaseModel):
     stdin: str | bytes = ""
     limits: Limits = Field(default_factory=Limits)
     repeat: RepeatSpec = 1
-
-    _repeat = field_validator("repeat", mode="before")(classmethod(lambda cls, v: _check_repeat(v)))
 
 
 class TestCase(BaseModel):
@@ -130,8 +129,6 @@ class ProblemRunRequest(BaseModel):
     tests: list[TestCase] | None = Field(None, description="defaults to the problem's stored + generated tests")
     limits: Limits = Field(default_factory=Limits)
     repeat: RepeatSpec = 1
-
-    _repeat = field_validator("repeat", mode="before")(classmethod(lambda cls, v: _check_repeat(v)))
 
 
 class CompileInfo(BaseModel):

@@ -13,8 +13,7 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable
     """List every plugin (languages, backends, rewards, ...) and each language's toolchain."""
     manager = get_manager()
     languages_by_plugin: dict[str, list[dict[str, object]]] = {}
-    for name in manager.pm.list_name_plugin():
-        plugin_name, plugin = name
+    for plugin_name, plugin in manager.pm.list_name_plugin():
         infos = getattr(plugin, "afterburner_languages", None)
         if infos is None:
             continue

@@ -94,8 +94,6 @@ def limit_verdict(run: RunRecord, oom_killed: bool) -> tuple[Verdict, str] | Non
         return Verdict.runtime_error, f"killed by signal {run.signal} ({_signal_name(run.signal)})"
     if run.exit_code != 0:
         return Verdict.runtime_error, f"exit code {run.exit_code}"
-    if run.signal == 0 and run.exit_code == 0:
-        return None
     return None
 
 
