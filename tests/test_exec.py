@@ -132,3 +132,23 @@ def test_cli_bad_input_is_one_clear_line(tmp_path: Path, args: list[str], messag
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_run_against_a_problem(tmp_path: Path) -> None:
+    require_language("cpp")
+    from afterburner_core.datasets import get_problem
+
+    problem = get_problem("count-primes")
+    good = next(s for s in problem.solutions["cpp"] if s.passed)
+    bad = next(s for s in problem.solutions["cpp"] if not s.passed)
+    for solution, code in ((good, 0), (bad, 1)):
+        path = tmp_path / "sol.cpp"
+        path.write_text(solution.code)
+        result = run_cli("run", str(path), "--problem", str(problem.problem_id), "-l", "c++", "--json")
+        assert result.returncode == code, result.stderr
+        report = json.loads(result.stdout)
+        assert report["tests_total"] >= 20
+        if code:
+            assert report["verdict"] == "wrong_answer" and report["failing_test"]["expected"] is not None
+        else:
+            assert report["verdict"] == "accepted" and report["time_ms"] > 0
