@@ -74,6 +74,7 @@ def test_validate_one_problem_in_python() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_validate_everything_in_every_language() -> None:
     """The dataset's acceptance test: every correct solution passes, every wrong one fails."""
     result = run_cli("dataset", "validate", "--json", timeout=3600)

@@ -51,6 +51,7 @@ def test_aggregate_scores_and_bootstrap_interval() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_fastest_humans_score_high_slowest_low_wrong_zero(tmp_path: Path) -> None:
     """The issue's acceptance check, on two venus-mini problems in Python and C++."""
     problems = [get_problem("count-pairs-with-sum"), get_problem("daily-temperatures")]
@@ -112,6 +113,7 @@ def test_evaluate_cli_writes_reports(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     """The quick start's main job: every available language evaluated, reports written."""
     out = tmp_path / "demo"
