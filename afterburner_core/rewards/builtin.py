@@ -49,6 +49,20 @@ class _Configurable:
         return dataclasses.replace(self, **options)  # type: ignore[type-var]
 
 
+class _Gated(_Configurable):
+    """Rewards with fixed scores for unparsable and failing candidates (`unparsable` < `failing`)."""
+
+    unparsable: float
+    failing: float
+
+    def gate(self, item: RewardInput) -> RewardOutput | None:
+        if not item.parsable:
+            return RewardOutput(self.unparsable, {"passed": 0.0, "unparsable": 1.0})
+        if not item.passed:
+            return RewardOutput(self.failing, {"passed": 0.0, "unparsable": 0.0})
+        return None
+
+
 @dataclass(frozen=True)
 class AfterburnerReward(_Configurable):
     """The paper's GRPO reward (spec §3), with its unit bug fixed.
@@ -99,7 +113,7 @@ class AfterburnerReward(_Configurable):
 
 
 @dataclass(frozen=True)
-class PercentileReward(_Configurable):
+class PercentileReward(_Gated):
     """``passed × beyond-human percentile`` of the objective metric (what Litmus averages).
 
     The percentile is the fraction of this host's correct human solutions the candidate beats,
@@ -122,11 +136,9 @@ class PercentileReward(_Configurable):
     def score(self, items: Sequence[RewardInput]) -> list[RewardOutput]:
         outputs = []
         for item in items:
-            if not item.parsable:
-                outputs.append(RewardOutput(self.unparsable, {"passed": 0.0, "unparsable": 1.0}))
-                continue
-            if not item.passed:
-                outputs.append(RewardOutput(self.failing, {"passed": 0.0, "unparsable": 0.0}))
+            gated = self.gate(item)
+            if gated is not None:
+                outputs.append(gated)
                 continue
             value = item.value()
             humans = item.humans.get(item.objective) or []
@@ -140,7 +152,7 @@ class PercentileReward(_Configurable):
 
 
 @dataclass(frozen=True)
-class SpeedupReward(_Configurable):
+class SpeedupReward(_Gated):
     """Log speed-up over the baseline measured in the same batch, so host drift cancels.
 
     ``l = clip(log(B / X), −clip, clip)`` on the objective; a passing candidate scores
@@ -159,11 +171,9 @@ class SpeedupReward(_Configurable):
     def score(self, items: Sequence[RewardInput]) -> list[RewardOutput]:
         outputs = []
         for item in items:
-            if not item.parsable:
-                outputs.append(RewardOutput(self.unparsable, {"passed": 0.0, "unparsable": 1.0}))
-                continue
-            if not item.passed:
-                outputs.append(RewardOutput(self.failing, {"passed": 0.0, "unparsable": 0.0}))
+            gated = self.gate(item)
+            if gated is not None:
+                outputs.append(gated)
                 continue
             x = item.value()
             b = item.baseline_value() if item.baseline_passed else item.human_median()

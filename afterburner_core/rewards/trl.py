@@ -188,6 +188,14 @@ def _adapter(name: str, dataset: str, objective: str, sandbox: Any, options: dic
     return TrlRewardAdapter(get_reward(name, **options), dataset, objective, sandbox, **adapter_options)
 
 
+def _named(fn: Any, name: str, adapter: Any) -> Any:
+    """TRL logs reward functions by `__name__`; trainers read `last_components` for logging."""
+    fn.__name__ = fn.__qualname__ = f"afterburner_{name}"
+    fn.last_components = []
+    fn.adapter = adapter
+    return fn
+
+
 def trl_reward(name: str, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None,
                **options: Any) -> Callable[..., list[float]]:
     """A TRL reward function scoring completions with reward `name` (options: the reward's, plus
@@ -200,10 +208,7 @@ def trl_reward(name: str, dataset: str = "venus-mini", objective: str = "time", 
         fn.last_components = adapter.last_components  # type: ignore[attr-defined]
         return rewards
 
-    fn.__name__ = fn.__qualname__ = f"afterburner_{name}"
-    fn.last_components = []  # type: ignore[attr-defined]
-    fn.adapter = adapter  # type: ignore[attr-defined]
-    return fn
+    return _named(fn, name, adapter)
 
 
 def atrl_reward(name: str, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None,
@@ -218,7 +223,4 @@ def atrl_reward(name: str, dataset: str = "venus-mini", objective: str = "time",
         fn.last_components = adapter.last_components  # type: ignore[attr-defined]
         return rewards
 
-    fn.__name__ = fn.__qualname__ = f"afterburner_{name}"
-    fn.last_components = []  # type: ignore[attr-defined]
-    fn.adapter = adapter  # type: ignore[attr-defined]
-    return fn
+    return _named(fn, name, adapter)
