@@ -135,3 +135,11 @@ def test_evaluator_is_used(engine) -> None:
     })
     report = engine.run_problem(ProblemRunRequest(problem=lenient, code=SOLUTIONS["accepted"]["python"], language="python"))
     assert report.verdict == Verdict.accepted
+
+
+def test_static_state_starts_anew_for_every_test(engine) -> None:
+    """In-process harnesses must give each test a fresh program, as a new process would."""
+    require_language("java")
+    code = "class Solution {\n    static long calls = 0;\n    public long total(long[] v) { calls++; long s = 0; for (long x : v) s += x; return s + calls - 1; }\n}\n"
+    report = engine.run_problem(ProblemRunRequest(problem=PROBLEM, code=code, language="java"))
+    assert report.verdict == Verdict.accepted, report.failing_test

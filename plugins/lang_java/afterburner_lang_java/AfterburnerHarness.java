@@ -1,9 +1,13 @@
 // In-process test loop for Java runners (see the plugin docstring and RunPlan's protocol).
-// argv: TESTS_DIR COUNT TIMINGS_FILE OUTPUT_CAP_BYTES. Calls Main.main once per test.
+// argv: TESTS_DIR COUNT TIMINGS_FILE OUTPUT_CAP_BYTES. Calls Main.main once per test, each time
+// from a fresh class loader over the program's classes (-Dafterburner.classes), so static state
+// starts anew per test exactly as in a new process; JDK classes stay loaded and warm.
 import java.io.*;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.security.Permission;
@@ -37,7 +41,7 @@ public class AfterburnerHarness {
         int count = Integer.parseInt(args[1]);
         Path timings = Paths.get(args[2]);
         long cap = Long.parseLong(args[3]);
-        Method entry = Class.forName("Main").getMethod("main", String[].class);
+        URL[] programClasses = {Paths.get(System.getProperty("afterburner.classes")).toUri().toURL()};
         com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         System.setSecurityManager(new SecurityManager() {
@@ -55,6 +59,8 @@ public class AfterburnerHarness {
                 System.setIn(new ByteArrayInputStream(input));
                 System.setOut(out);
                 String status = "ok", message = "";
+                URLClassLoader loader = new URLClassLoader(programClasses, ClassLoader.getPlatformClassLoader());
+                Method entry = Class.forName("Main", false, loader).getMethod("main", String[].class);
                 long c0 = os.getProcessCpuTime();
                 long t0 = System.nanoTime();
                 try {
@@ -82,6 +88,7 @@ public class AfterburnerHarness {
                 long c1 = os.getProcessCpuTime();
                 System.setOut(realOut);
                 System.setIn(realIn);
+                loader.close();
                 Files.write(dir.resolve(i + ".out"), sink.toByteArray());
                 if (message.length() > 4000) message = message.substring(0, 4000);
                 String flat = message.replace("\t", " ").replace("\n", "\\n");

@@ -4,9 +4,10 @@ compile: ``javac -encoding UTF-8 -nowarn -d . <Class>.java`` (plus the harness f
 program mode: ``java -Xss64m -Xmx<limit>m -XX:+UseSerialGC -cp <artifact> <Class>``; the heap may
 grow to the whole memory limit so that an allocation bomb meets the sandbox's limit
 (`memory_limit`) rather than a smaller -Xmx. tests: one JVM runs `AfterburnerHarness`, which calls
-`Main.main` once per test with System.in/System.out swapped, timing each call with System.nanoTime
-(CLOCK_MONOTONIC) and the process CPU clock, so JVM start-up and class loading of the harness are
-not measured; `System.exit` inside a test is trapped.
+`Main.main` once per test — from a fresh class loader, so static fields start anew as in a new
+process — with System.in/System.out swapped, timing each call with System.nanoTime
+(CLOCK_MONOTONIC) and the process CPU clock, so JVM start-up is not measured; `System.exit`
+inside a test is trapped.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ class JavaLanguage(LanguagePlugin):
         return [*self._jvm(paths, artifact, limits), main]
 
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
-        return [*self._jvm(paths, artifact, limits), "-Djava.security.manager=allow", HARNESS[:-5]]
+        return [*self._jvm(paths, artifact, limits), "-Djava.security.manager=allow",
+                f"-Dafterburner.classes={artifact}", HARNESS[:-5]]
 
 
 plugin = JavaLanguage()
