@@ -7,7 +7,13 @@ For each installed language, on the same generated tests (sum of 100,000 integer
   the harness's per-test cost are what remains) vs. `real_ms` of a real solution;
 - `compile_cold_ms` (a never-seen source) vs. `request_cached_ms` (the same request again:
   compile-cache hit, start-up calibration cached);
-- `tests_per_s`: tests completed per second of wall time for the whole cached request.
+- `tests_per_s`: tests completed per second of wall time for the whole cached request;
+- `per_test_overhead_ms`: measured time per test of the empty solution on a one-number input — what
+  the harness (or, for native code, process creation after start-up calibration) adds per test.
+
+With 100,000 numbers per test the runner's input parsing dominates both `real_ms` and `empty_ms`:
+that cost belongs to the Venus runner contract (the runner parses, then calls the solution), so
+`empty_ms ≈ real_ms` here means the solution body is cheap, not that the harness is.
 """
 
 from __future__ import annotations
@@ -59,6 +65,9 @@ def bench_language(sandbox: Sandbox, language: str, tests: list[TestCase]) -> di
     cached = sandbox.run_problem(request(real_code))
     cached_wall = (time.perf_counter() - started) / max(1, cached.repeats)
     empty = sandbox.run_problem(request(EMPTY[language] + nonce, accept_all))
+    tiny = [TestCase(input="1\n7\n", output="7\n")] * len(tests)
+    overhead = sandbox.run_problem(ProblemRunRequest(problem=accept_all, code=EMPTY[language] + nonce,
+                                                     language=language, tests=tiny, repeat=5))
     return {
         "compile_cold_ms": cold.compile.ms,
         "compile_cached": cached.compile.cached,
@@ -67,6 +76,7 @@ def bench_language(sandbox: Sandbox, language: str, tests: list[TestCase]) -> di
         "empty_ms": empty.time_ms,
         "harness_share": (empty.time_ms or 0) / (cached.time_ms or 1),
         "tests_per_s": len(tests) / cached_wall,
+        "per_test_overhead_ms": (overhead.time_ms or 0.0) / len(tiny),
         "memory_kb": cached.memory_kb,
         "sample_hz": cached.sample_hz,
     }
