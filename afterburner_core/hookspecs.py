@@ -64,8 +64,10 @@ class AfterburnerSpec:
     def afterburner_measure(self, language: str, result: SupervisorResult, workdir: Path) -> dict[str, Any] | None:
         """Implemented by language plugins that report language-specific extras (e.g. JVM heap).
 
-        Called by the engine after each measured run with the supervisor's raw result; the
-        returned dict is merged into the report as extra fields. Return ``None`` when nothing to add.
+        Called by the engine after each measured run with the supervisor's raw result and the job's
+        scratch directory (harness files such as ``timings.tsv`` live there); the returned dict is
+        merged into the report as extra fields. Return ``None`` when nothing to add. The base
+        `LanguagePlugin` reports ``harness_startup_ms`` for in-process harness languages.
         """
 
     @hookspec

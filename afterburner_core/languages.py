@@ -16,10 +16,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from afterburner_core.hookspecs import hookimpl
 from afterburner_core.models import Limits
+
+if TYPE_CHECKING:
+    from afterburner_core.sandbox.supervisor import SupervisorResult
 
 TestMode = Literal["process", "harness"]
 
@@ -165,6 +168,19 @@ class LanguagePlugin:
             env=self.compile_env(workdir),
             fingerprint=f"{self.key}|{status.version}|{self.compile_flags}|{name}",
         )
+
+    @hookimpl
+    def afterburner_measure(self, language: str, result: SupervisorResult, workdir: Path) -> dict[str, float] | None:
+        """Harness languages report how long their runtime took to reach the first test — the
+        start-up (interpreter or JVM boot, harness compile) that `time_ms` deliberately excludes."""
+        if language != self.key or self.test_mode != "harness" or not result.runs:
+            return None
+        timings = workdir / "timings.tsv"
+        try:
+            first = timings.read_text(encoding="utf-8", errors="replace").split("\t", 2)
+            return {"harness_startup_ms": round((int(first[1]) - result.runs[0].start_ns) / 1e6, 3)}
+        except (OSError, IndexError, ValueError):
+            return None
 
     @hookimpl
     def afterburner_run(self, language: str, artifact: Path, mode: str, limits: Limits) -> RunPlan | None:

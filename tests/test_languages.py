@@ -33,6 +33,8 @@ def test_verdicts(engine, language: str, verdict: str) -> None:
         assert report.memory_kb and report.memory_kb > 500
         assert report.integral_kb_ms is not None and report.integral_kb_ms > 0
         assert report.compile.ok
+        if language in ("python", "java", "javascript"):  # the plugins' measure hook reports start-up
+            assert report.model_extra["harness_startup_ms"] > 0
     elif verdict == "compile_error":
         assert report.compile.ok is False
         assert report.compile.stderr.strip(), "the compiler's message must reach the report"

@@ -51,6 +51,7 @@ class Job:
     core: int
     scratch: Path
     cgroup: JobCgroup | None
+    last_result: SupervisorResult | None = None  # for the plugins' measure hook
 
 
 class Engine:
@@ -90,7 +91,7 @@ class Engine:
                 result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job, None)
                 return analysis.program_outcome(result, out, err, oom, STDOUT_REPORT_LIMIT)
 
-            report = self._repeat(info, compiled, request.repeat, once)
+            report = self._repeat(info, compiled, request.repeat, once, job)
             report.startup_ms = round(baseline.wall_ms, 3)  # type: ignore[attr-defined]
             return report
 
@@ -116,7 +117,7 @@ class Engine:
             else:
                 baseline = self._baseline(info, job, request.limits)
                 once = self._process_runner(plan, tests, tests_dir, evaluate, baseline, request.limits, job)
-            return self._repeat(info, compiled, request.repeat, once)
+            return self._repeat(info, compiled, request.repeat, once, job)
 
     # ------------------------------------------------------------------ test runners
     def _process_runner(
@@ -156,10 +157,17 @@ class Engine:
 
     # ------------------------------------------------------------------ repeats
     def _repeat(
-        self, info: LanguageInfo, compiled: CompileResult, repeat: int | str, measure: Callable[[], Outcome]
+        self, info: LanguageInfo, compiled: CompileResult, repeat: int | str, measure: Callable[[], Outcome],
+        job: Job,
     ) -> RunReport:
         def once() -> Outcome:
-            return analysis.reclassify_memory(measure(), info.memory_error_markers)
+            outcome = analysis.reclassify_memory(measure(), info.memory_error_markers)
+            if job.last_result is not None:
+                for extras in self.manager.hook.afterburner_measure(
+                    language=info.key, result=job.last_result, workdir=job.scratch
+                ):
+                    outcome.extras.update(extras or {})
+            return outcome
 
         outcomes = [once()]
         first = outcomes[0]
@@ -256,6 +264,7 @@ class Engine:
         env = {**_base_env(job.scratch / "work"), **plan.env}
         result = supervise(plan.argv, runs, options, env, job.scratch)
         oom = bool(cgroup and cgroup.oom_kills() > before)
+        job.last_result = result
         return result, oom
 
     def _baseline(self, info: LanguageInfo, job: Job, limits: Limits) -> Baseline:
