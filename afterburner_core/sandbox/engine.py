@@ -11,6 +11,7 @@ import contextlib
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +37,19 @@ from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, compile_cached
 from afterburner_core.sandbox.isolation import JobCgroup, job_cgroup, sandbox_netns
 from afterburner_core.sandbox.scheduler import CorePool
-from afterburner_core.sandbox.supervisor import SupervisorOptions, SupervisorResult, read_samples, supervise
+from afterburner_core.sandbox.supervisor import (
+    SupervisorOptions,
+    SupervisorResult,
+    read_samples,
+    supervise,
+    supervisor_digest,
+)
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 STDOUT_REPORT_LIMIT = 1 << 20
 HARNESS_STARTUP_ALLOWANCE_S = 5.0
 CALIBRATION_RUNS = 11
+BASELINE_MAX_AGE_S = 24 * 3600
 
 
 @dataclass
@@ -268,13 +276,19 @@ class Engine:
         return result, oom
 
     def _baseline(self, info: LanguageInfo, job: Job, limits: Limits) -> Baseline:
-        """Start-up cost of an empty program of the language (cached per host and toolchain)."""
+        """Start-up cost of an empty program of the language on this host.
+
+        Cached per host kind, toolchain version, supervisor build and isolation mode, for a day:
+        start-up is a fixed cost that noise only inflates, so the calibration keeps the *lowest*
+        of its runs, and a calibration taken at a bad moment does not live forever.
+        """
         version = info.toolchain().version
-        key = f"{host_fingerprint()}-{info.key}-{version}-{self.isolate}"
+        key = f"{host_fingerprint()}-{info.key}-{version}-{supervisor_digest()}-{int(self.isolate)}"
         if key in self._baselines:
             return self._baselines[key]
         path = cache_root() / "calibration" / f"startup-{key}.json"
-        if path.exists():
+        fresh = path.exists() and time.time() - path.stat().st_mtime < BASELINE_MAX_AGE_S
+        if fresh:
             baseline = Baseline(**json.loads(path.read_text()))
         else:
             baseline = self._measure_baseline(info, job, limits)
@@ -297,10 +311,10 @@ class Engine:
         if not good:
             return Baseline()
         return Baseline(
-            wall_ms=stats.median([r.wall_ns / 1e6 for r in good]),
-            cpu_ms=stats.median([r.cpu_us / 1000 for r in good]),
-            integral_kb_ms=stats.median([analysis._integral_or_bound(r) for r in good]),
-            memory_kb=stats.median([float(r.peak_kb) for r in good]),
+            wall_ms=min(r.wall_ns / 1e6 for r in good),
+            cpu_ms=min(r.cpu_us / 1000 for r in good),
+            integral_kb_ms=min(analysis._integral_or_bound(r) for r in good),
+            memory_kb=min(float(r.peak_kb) for r in good),
         )
 
 

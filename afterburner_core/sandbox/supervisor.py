@@ -6,6 +6,7 @@ needed the first time) and cached under the cache root, keyed by the source's ha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -21,10 +22,15 @@ from afterburner_core.sandbox.locks import file_lock
 SOURCE = Path(__file__).with_name("abrun.c")
 
 
+@functools.lru_cache(maxsize=1)
+def supervisor_digest() -> str:
+    """Identifies the supervisor build (its source hash): part of every calibration's key."""
+    return hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+
+
 def supervisor_binary() -> Path:
     """Path of the compiled supervisor, building it if this host has none yet."""
-    source = SOURCE.read_bytes()
-    digest = hashlib.sha256(source).hexdigest()[:16]
+    digest = supervisor_digest()
     target = cache_root() / "bin" / f"abrun-{digest}"
     if target.exists():
         return target
