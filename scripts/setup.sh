@@ -29,6 +29,6 @@ fi
 "$PYTHON" -m pip install -q --upgrade "setuptools>=61" wheel 2>&1 | grep -v "^WARNING" || true
 plugins=()
 for p in plugins/lang_*; do plugins+=(-e "$p"); done
-"$PYTHON" -m pip install -q --no-build-isolation -e ".[dev,data,plots]" "${plugins[@]}" 2>&1 | grep -v "^WARNING" || true
+"$PYTHON" -m pip install -q --no-build-isolation -e ".[dev,data,plots,server]" "${plugins[@]}" 2>&1 | grep -v "^WARNING" || true
 "$PYTHON" -c "import afterburner_core, afterburner_lang_python" || { echo "setup: install failed" >&2; exit 1; }
 echo "setup: done"

@@ -1,0 +1,39 @@
+"""`afterburner serve`: the HTTP execution service (FastAPI + uvicorn; the ``server`` extra)."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from afterburner_core.errors import AfterburnerError
+
+DEFAULT_MAX_BODY_MB = 16.0
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on (0.0.0.0: every interface)"),
+    port: int = typer.Option(8000, "--port", help="TCP port"),
+    backend: str = typer.Option("local", "--backend", help="sandbox backend (local, or a backend plugin's)"),
+    parallel: int | None = typer.Option(None, "--parallel", help="jobs run at once (default: cores - 1)"),
+    queue_size: int | None = typer.Option(None, "--queue-size", help="jobs waiting at most (default: max(32, 8 x parallel))"),
+    token: str | None = typer.Option(None, "--token", help="require 'Authorization: Bearer TOKEN' (default: $AFTERBURNER_TOKEN)"),
+    max_body_mb: float = typer.Option(DEFAULT_MAX_BODY_MB, "--max-body-mb", help="largest request body, MiB"),
+    dataset: list[str] | None = typer.Option(None, "--dataset", help="extra dataset /run may name (path or hf:...); repeatable"),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level"),
+) -> None:
+    """Serve /execute, /run, /batch, /health and /status over HTTP (OpenAPI docs at /docs)."""
+    try:
+        import uvicorn
+
+        from afterburner_core.server.app import create_app
+    except ImportError as error:
+        raise AfterburnerError(f"the server needs its extra: pip install 'afterburner[server]' ({error.name} missing)") from None
+    if not 1 <= port <= 65535:
+        raise AfterburnerError("--port must be between 1 and 65535")
+    if max_body_mb <= 0:
+        raise AfterburnerError("--max-body-mb must be positive")
+    token = token if token is not None else (os.environ.get("AFTERBURNER_TOKEN") or None)
+    app = create_app(backend=backend, parallel=parallel, queue_size=queue_size,
+                     max_body_bytes=int(max_body_mb * (1 << 20)), token=token, datasets=dataset or None)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30)
