@@ -9,6 +9,7 @@ between languages.
 
 from __future__ import annotations
 
+import abc
 import functools
 import os
 import re
@@ -79,7 +80,7 @@ class RunPlan:
     test_mode: TestMode = "process"
 
 
-class LanguagePlugin:
+class LanguagePlugin(abc.ABC):
     """Base class of language plugins; subclasses set the attributes and override the templates."""
 
     key: str = ""
@@ -102,12 +103,13 @@ class LanguagePlugin:
         """Commands that turn `files` (the program first, in the cwd) into the artifact; [] if none."""
         return []
 
+    @abc.abstractmethod
     def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
-        raise NotImplementedError(f"{type(self).__name__} must define program_argv")
+        """argv that runs the compiled artifact as a whole program reading stdin."""
 
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         """For ``test_mode == "harness"``: argv of the in-process test loop (engine appends args)."""
-        raise NotImplementedError(f"{type(self).__name__} runs tests in one process per test")
+        raise TypeError(f"{type(self).__name__} sets test_mode='harness' but defines no harness_argv")
 
     def extra_files(self, purpose: str) -> dict[str, str]:
         """Files compiled next to the program (e.g. the Java harness) for `purpose`."""
