@@ -145,8 +145,15 @@ class LanguagePlugin(abc.ABC):
         return override or shutil.which(name)
 
     def detect_toolchain(self) -> ToolchainStatus:
-        located = tuple((name, self.locate(name), tuple(argv)) for name, argv in self.toolchain_binaries.items())
-        return _detect(self.display_name or self.key, self.install_hint, located)
+        """Cached per PATH and AFTERBURNER_* overrides: locating can be slow (rustup's proxy)."""
+        context = (os.environ.get("PATH", ""), *sorted(
+            (k, v) for k, v in os.environ.items() if k.startswith(f"AFTERBURNER_{self.key.upper()}_")
+        ))
+        cache = self.__dict__.setdefault("_toolchain_cache", {})
+        if context not in cache:
+            located = tuple((name, self.locate(name), tuple(argv)) for name, argv in self.toolchain_binaries.items())
+            cache[context] = _detect(self.display_name or self.key, self.install_hint, located)
+        return cache[context]
 
     def resource_path(self, name: str) -> Path:
         """A file shipped inside the plugin's package (harness, Dockerfile)."""
