@@ -27,8 +27,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$PYTHON" -m pip install -q --upgrade "setuptools>=61" wheel 2>&1 | grep -v "^WARNING" || true
+# The CPU build of torch first (on this project's machines a local wheel), so that the `train`
+# extra's range is already satisfied and no multi-gigabyte CUDA build is downloaded.
+if ! "$PYTHON" -c "import torch" 2>/dev/null; then
+    "$PYTHON" -m pip install -q "torch==2.13.0" 2>>/tmp/afterburner-setup-pip.log \
+        || echo "setup: torch 2.13.0 is not available here; the train extra will choose a torch build" >&2
+fi
 plugins=()
 for p in plugins/lang_*; do plugins+=(-e "$p"); done
-"$PYTHON" -m pip install -q --no-build-isolation -e ".[dev,data,plots,server]" "${plugins[@]}" 2>&1 | grep -v "^WARNING" || true
+"$PYTHON" -m pip install -q --no-build-isolation -e ".[dev,data,plots,server,train]" "${plugins[@]}" 2>&1 | grep -v "^WARNING" || true
 "$PYTHON" -c "import afterburner_core, afterburner_lang_python" || { echo "setup: install failed" >&2; exit 1; }
 echo "setup: done"
