@@ -11,6 +11,8 @@ from rich.table import Table
 from afterburner_core.models import RunReport
 
 console = Console()
+if not console.is_terminal:  # logs and CI: wide enough for the Litmus table without wrapping
+    console = Console(width=140)
 
 
 def print_json(data: Any) -> None:
