@@ -56,9 +56,20 @@ class BuiltinRewardsPlugin:
         return [AfterburnerReward(), PercentileReward(), SpeedupReward()]
 
 
+class BuiltinGeneratorsPlugin:
+    """transformers (a local directory or hub id) and openai (any OpenAI-compatible server)."""
+
+    @hookimpl
+    def afterburner_generators(self) -> list[Any]:
+        from afterburner_core.generators import BUILTIN_GENERATORS
+
+        return list(BUILTIN_GENERATORS)
+
+
 def all_plugins() -> list[tuple[str, Any]]:
     return [
         ("local-backend", LocalBackendPlugin()),
         ("bundled-datasets", BundledDatasetsPlugin()),
         ("builtin-rewards", BuiltinRewardsPlugin()),
+        ("builtin-generators", BuiltinGeneratorsPlugin()),
     ]

@@ -91,3 +91,13 @@ class AfterburnerSpec:
 
         Returns dataset descriptions with a ``name`` and a ``load()`` returning problems.
         """
+
+    @hookspec
+    def afterburner_generators(self) -> list[Any]:
+        """Implemented by generator plugins (``transformers`` and ``openai`` are built in). Called by
+        `afterburner_core.generators.get_generator`.
+
+        Returns generator descriptions with a ``name`` and a ``create(target, **options)`` factory
+        returning an object with ``generate(batch_of_messages, n, temperature, max_new_tokens, seed)``
+        (see `afterburner_core.generators.base.Generator`).
+        """

@@ -117,6 +117,7 @@ def _kinds_of(plugin: Any) -> tuple[str, ...]:
         ("afterburner_rewards", "reward"),
         ("afterburner_backends", "backend"),
         ("afterburner_datasets", "dataset"),
+        ("afterburner_generators", "generator"),
     ):
         if hasattr(plugin, hook):
             kinds.append(kind)

@@ -11,7 +11,16 @@ import sys
 import typer
 from pydantic import ValidationError
 
-from afterburner_core.cli import dataset_cmd, evaluate_cmd, exec_cmd, images_cmd, plugins_cmd, run_cmd, serve_cmd
+from afterburner_core.cli import (
+    dataset_cmd,
+    evaluate_cmd,
+    exec_cmd,
+    images_cmd,
+    optimize_cmd,
+    plugins_cmd,
+    run_cmd,
+    serve_cmd,
+)
 from afterburner_core.errors import AfterburnerError
 
 app = typer.Typer(
@@ -27,6 +36,7 @@ app.command("run")(run_cmd.run_solution)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("demo")(evaluate_cmd.demo)
 app.command("serve")(serve_cmd.serve)
+app.command("optimize")(optimize_cmd.optimize)
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(images_cmd.app, name="images")
 
