@@ -12,49 +12,13 @@ import pytest
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.generators import Generator, available_generators, get_generator, render_plain
 from afterburner_core.plugins import get_manager
+from tests.tiny_model import build_tiny_model
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Write code: print(1)"}]
-CHAT_TEMPLATE = (
-    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|>{% endif %}"
-)
-CORPUS = [
-    "System: You are an expert programmer. User: Write a correct and time-efficient solution in Python 3.",
-    "<thinking>sieve once</thinking>\n<solution>\n```python\nclass Solution:\n    def f(self, x):\n"
-    "        return [i * 2 for i in range(x)]\n```\n</solution>",
-    "## Task ## Problem ## Starter code ## Output format ## Original solution ## Measured performance",
-] * 4
-
-
-def build_tiny_model(directory: Path, chat_template: str | None = None) -> Path:
-    """A 2-layer LLaMA with a byte-level BPE tokenizer trained on the spot, saved with save_pretrained."""
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    tokenizer = Tokenizer(models.BPE(unk_token=None))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=320, special_tokens=["<pad>", "<s>", "</s>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tokenizer.train_from_iterator(CORPUS, trainer=trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
-    if chat_template:
-        fast.chat_template = chat_template
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(fast), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,
-                         bos_token_id=fast.bos_token_id, eos_token_id=fast.eos_token_id,
-                         pad_token_id=fast.pad_token_id)
-    LlamaForCausalLM(config).save_pretrained(directory)
-    fast.save_pretrained(directory)
-    return directory
-
-
 @pytest.fixture(scope="module")
 def tiny_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny")
-    return {"plain": build_tiny_model(root / "plain"), "chat": build_tiny_model(root / "chat", CHAT_TEMPLATE)}
+    return {"plain": build_tiny_model(root / "plain", chat_template=None), "chat": build_tiny_model(root / "chat")}
 
 
 def test_builtin_generators_are_plugins() -> None:
@@ -90,7 +54,7 @@ def test_transformers_generator_batches_and_samples(tiny_dirs: dict[str, Path], 
     assert generator.has_chat_template is (variant == "chat")
     prompt = generator.render(MESSAGES)
     if variant == "chat":
-        assert prompt.startswith("<|system|>Be brief.") and prompt.endswith("<|assistant|>")
+        assert prompt.startswith("<|system|>\nBe brief.") and prompt.endswith("<|assistant|>\n")
     else:
         assert prompt.endswith("Assistant:")
     assert generator.tokenizer.padding_side == "left"

@@ -100,7 +100,7 @@ def test_noise_aware_rule_lower_is_better_for_every_objective(objective: str) ->
 def test_iof_on_a_tiny_real_model(tmp_path: Path) -> None:
     require_language("python")
     from afterburner_core.generators import get_generator
-    from tests.test_generators import build_tiny_model
+    from tests.tiny_model import build_tiny_model
 
     generator = get_generator(f"transformers:{build_tiny_model(tmp_path / 'tiny')}")
     result = Optimizer(generator, repeat=1, use_humans=False, max_new_tokens=24, seed=0).optimize(

@@ -20,6 +20,7 @@ from afterburner_core.cli import (
     plugins_cmd,
     run_cmd,
     serve_cmd,
+    train_cmd,
 )
 from afterburner_core.errors import AfterburnerError
 
@@ -37,6 +38,8 @@ app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("demo")(evaluate_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 app.command("optimize")(optimize_cmd.optimize)
+app.add_typer(train_cmd.data_app, name="data")
+app.add_typer(train_cmd.train_app, name="train")
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(images_cmd.app, name="images")
 
