@@ -33,6 +33,19 @@ def engine() -> Engine:
     return Engine()
 
 
+def install_throwaway_distribution(root: Path, distribution: str, module: str, source: str, entry_point: str) -> None:
+    """A real installed distribution (a dist-info with an `afterburner` entry point) under `root`,
+    which becomes visible to a process whose PYTHONPATH includes `root`."""
+    import textwrap
+
+    (root / f"{module}.py").write_text(textwrap.dedent(source))
+    info = root / f"{distribution.replace('-', '_')}-0.0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.0.1\n")
+    (info / "entry_points.txt").write_text(f"[afterburner]\n{entry_point} = {module}:plugin\n")
+    (info / "RECORD").write_text("")
+
+
 def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 300):
     """Run `afterburner ...` as a user would (a real process), returning the CompletedProcess."""
     return subprocess.run(

@@ -121,7 +121,7 @@ def test_solution_reading_stdin_itself_sees_the_test_input(engine) -> None:
     assert report.verdict == Verdict.accepted
 
 
-def test_runner_without_placeholder_is_a_clear_error(engine) -> None:
+def test_runner_without_the_submission_line_is_a_clear_error(engine) -> None:
     from afterburner_core.errors import DatasetError
 
     broken = PROBLEM.model_copy(update={"test_case_runners": {"python": "print(1)\n"}})

@@ -4,14 +4,13 @@ throw-away distribution, and what happens when a language's distribution is abse
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from afterburner_core.errors import UnknownLanguageError
 from afterburner_core.plugins import get_manager
-from tests.conftest import LANGUAGES, run_cli
+from tests.conftest import LANGUAGES, install_throwaway_distribution, run_cli
 
 
 def test_plugins_json_lists_six_languages_from_their_own_distributions() -> None:
@@ -122,18 +121,8 @@ plugin = ShellLanguage()
 '''
 
 
-def _install_throwaway_distribution(root: Path) -> None:
-    """A real installed distribution (dist-info with an entry point) on a path of its own."""
-    (root / "toysh_plugin.py").write_text(textwrap.dedent(TOY_PLUGIN))
-    info = root / "afterburner_lang_toysh-0.0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: afterburner-lang-toysh\nVersion: 0.0.1\n")
-    (info / "entry_points.txt").write_text("[afterburner]\ntoysh = toysh_plugin:plugin\n")
-    (info / "RECORD").write_text("")
-
-
 def test_third_party_language_plugin_is_discovered_and_runs(tmp_path: Path) -> None:
-    _install_throwaway_distribution(tmp_path)
+    install_throwaway_distribution(tmp_path, "afterburner-lang-toysh", "toysh_plugin", TOY_PLUGIN, "toysh")
     env = {"PYTHONPATH": str(tmp_path)}
     listing = run_cli("plugins", "--json", env=env)
     plugin = next(p for p in json.loads(listing.stdout)["plugins"] if p["name"] == "toysh")

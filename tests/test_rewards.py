@@ -11,7 +11,6 @@ import math
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from afterburner_core.rewards import RewardInput, extract_code, get_reward, inst
 from afterburner_core.rewards.builtin import format_ok
 from afterburner_core.rewards.trl import atrl_reward, trl_reward
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import REPO, require_language, run_cli
+from tests.conftest import REPO, install_throwaway_distribution, require_language, run_cli
 
 PROBLEM = "count-pairs-with-sum"
 REWARDS = ("afterburner", "percentile", "speedup")
@@ -315,12 +314,7 @@ print(fn.__name__, fn(["p"], ["no code"], problem_id=["count-pairs-with-sum"], l
 
 
 def test_third_party_reward_plugin_is_discovered_and_used_by_name(tmp_path: Path) -> None:
-    (tmp_path / "toy_reward.py").write_text(textwrap.dedent(TOY_REWARD))
-    info = tmp_path / "afterburner_reward_toy-0.0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: afterburner-reward-toy\nVersion: 0.0.1\n")
-    (info / "entry_points.txt").write_text("[afterburner]\ntoy-reward = toy_reward:plugin\n")
-    (info / "RECORD").write_text("")
+    install_throwaway_distribution(tmp_path, "afterburner-reward-toy", "toy_reward", TOY_REWARD, "toy-reward")
     env = {"PYTHONPATH": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", USE_TOY], capture_output=True, text=True, cwd=REPO, timeout=120,
                             env={**os.environ, **env}, check=False)

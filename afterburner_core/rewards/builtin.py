@@ -62,6 +62,13 @@ class _Gated(_Configurable):
             return RewardOutput(self.failing, {"passed": 0.0, "unparsable": 0.0})
         return None
 
+    def score(self, items: Sequence[RewardInput]) -> list[RewardOutput]:
+        return [self.gate(item) or self.score_passing(item) for item in items]
+
+    def score_passing(self, item: RewardInput) -> RewardOutput:
+        """The score of a candidate that passed (subclasses define it)."""
+        raise TypeError(f"{type(self).__name__} defines no score_passing")
+
 
 @dataclass(frozen=True)
 class AfterburnerReward(_Configurable):
@@ -133,22 +140,14 @@ class PercentileReward(_Gated):
     def wants_humans(self, item: RewardInput) -> bool:
         return item.passed
 
-    def score(self, items: Sequence[RewardInput]) -> list[RewardOutput]:
-        outputs = []
-        for item in items:
-            gated = self.gate(item)
-            if gated is not None:
-                outputs.append(gated)
-                continue
-            value = item.value()
-            humans = item.humans.get(item.objective) or []
-            pct = beyond(value, humans, self.tolerance) if value is not None else None
-            components = {"passed": 1.0, "unparsable": 0.0, "humans": float(len(humans))}
-            if pct is None:
-                pct = self.neutral
-            components["percentile"] = pct
-            outputs.append(RewardOutput(self.pass_bonus + pct, components))
-        return outputs
+    def score_passing(self, item: RewardInput) -> RewardOutput:
+        value = item.value()
+        humans = item.humans.get(item.objective) or []
+        pct = beyond(value, humans, self.tolerance) if value is not None else None
+        if pct is None:
+            pct = self.neutral
+        components = {"passed": 1.0, "unparsable": 0.0, "humans": float(len(humans)), "percentile": pct}
+        return RewardOutput(self.pass_bonus + pct, components)
 
 
 @dataclass(frozen=True)
@@ -168,20 +167,12 @@ class SpeedupReward(_Gated):
     def wants_humans(self, item: RewardInput) -> bool:
         return item.passed and not item.baseline_passed
 
-    def score(self, items: Sequence[RewardInput]) -> list[RewardOutput]:
-        outputs = []
-        for item in items:
-            gated = self.gate(item)
-            if gated is not None:
-                outputs.append(gated)
-                continue
-            x = item.value()
-            b = item.baseline_value() if item.baseline_passed else item.human_median()
-            log_ratio = 0.0
-            if x is not None and b is not None and b > 0:
-                log_ratio = math.log(b / max(x, 1e-9))
-            log_ratio = max(-self.clip, min(self.clip, log_ratio))
-            outputs.append(RewardOutput(1.0 + math.tanh(log_ratio),
-                                        {"passed": 1.0, "unparsable": 0.0, "log_ratio": log_ratio}))
-        return outputs
+    def score_passing(self, item: RewardInput) -> RewardOutput:
+        x = item.value()
+        b = item.baseline_value() if item.baseline_passed else item.human_median()
+        log_ratio = 0.0
+        if x is not None and b is not None and b > 0:
+            log_ratio = math.log(b / max(x, 1e-9))
+        log_ratio = max(-self.clip, min(self.clip, log_ratio))
+        return RewardOutput(1.0 + math.tanh(log_ratio), {"passed": 1.0, "unparsable": 0.0, "log_ratio": log_ratio})
 
