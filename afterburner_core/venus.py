@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from afterburner_core.host import host_fingerprint, host_info
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.paths import cache_root
 from afterburner_core.plugins import get_manager
-from afterburner_core.problems import problem_tests
-from afterburner_core.sandbox.api import Sandbox
+from afterburner_core.sandbox.api import Sandbox, run_concurrently
 from afterburner_core.sandbox.locks import file_lock
 
 
@@ -69,27 +69,14 @@ def available_languages(languages: Iterable[str]) -> tuple[list[str], dict[str, 
 
 def run_jobs(
     jobs: list[SolutionJob], repeat: int | str, limits: Limits, progress: Callable[[SolutionJob, RunReport], None],
-    sandbox: Sandbox | None = None,
+    sandbox: Any = None,
 ) -> list[RunReport]:
     """Run every job (concurrently, one per exclusive core), calling `progress` as each finishes."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    sandbox = sandbox or Sandbox()
-    tests_cache: dict[str, list] = {}
-
-    def one(job: SolutionJob) -> RunReport:
-        key = str(job.problem.problem_id)
-        if key not in tests_cache:
-            tests_cache[key] = problem_tests(job.problem)
-        report = sandbox.run_problem(ProblemRunRequest(
-            problem=job.problem, code=job.code, language=job.language, tests=tests_cache[key],
-            limits=limits, repeat=repeat,
-        ))
-        progress(job, report)
-        return report
-
-    with ThreadPoolExecutor(max_workers=sandbox.parallel) as pool:
-        return list(pool.map(one, jobs))
+    requests = [
+        ProblemRunRequest(problem=job.problem, code=job.code, language=job.language, limits=limits, repeat=repeat)
+        for job in jobs
+    ]
+    return run_concurrently(sandbox or Sandbox(), requests, lambda index, report: progress(jobs[index], report))
 
 
 def calibration_path(dataset: str) -> Path:

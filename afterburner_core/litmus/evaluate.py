@@ -22,8 +22,7 @@ from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, HumanDistribut
 from afterburner_core.litmus.percentile import DEFAULT_TIE_TOLERANCE, beyond, standing
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.plugins import get_manager
-from afterburner_core.problems import problem_tests
-from afterburner_core.sandbox.api import Sandbox
+from afterburner_core.sandbox.api import Sandbox, run_concurrently
 
 SCORES = ("pass@1", "time%", "memory%", "integral%")
 BOOTSTRAP_ROUNDS = 1000
@@ -106,24 +105,13 @@ def run_samples(
     samples: Sequence[Sample], problems: dict[str, Problem], sandbox: Sandbox, repeat: int | str,
     limits: Limits, progress: Callable[[Sample, RunReport], None],
 ) -> list[RunReport]:
-    from concurrent.futures import ThreadPoolExecutor
-
     manager = get_manager()
-    tests_cache: dict[str, list] = {}
-
-    def one(sample: Sample) -> RunReport:
-        problem = problems[sample.problem_id]
-        if sample.problem_id not in tests_cache:
-            tests_cache[sample.problem_id] = problem_tests(problem)
-        report = sandbox.run_problem(ProblemRunRequest(
-            problem=problem, code=sample.code, language=manager.resolve_language(sample.language).key,
-            tests=tests_cache[sample.problem_id], limits=limits, repeat=repeat,
-        ))
-        progress(sample, report)
-        return report
-
-    with ThreadPoolExecutor(max_workers=sandbox.parallel) as pool:
-        return list(pool.map(one, samples))
+    requests = [
+        ProblemRunRequest(problem=problems[s.problem_id], code=s.code, limits=limits, repeat=repeat,
+                          language=manager.resolve_language(s.language).key)
+        for s in samples
+    ]
+    return run_concurrently(sandbox, requests, lambda index, report: progress(samples[index], report))
 
 
 def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: HumanDistribution,

@@ -8,7 +8,7 @@ their event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,6 +17,26 @@ from afterburner_core.models import ExecutionRequest, ProblemRunRequest, RunRepo
 from afterburner_core.plugins import get_manager
 
 Request = ExecutionRequest | ProblemRunRequest
+
+
+def run_concurrently(
+    sandbox: Any, requests: Sequence[Request], on_done: Callable[[int, RunReport], None] | None = None
+) -> list[RunReport]:
+    """Run `requests` on any sandbox-like object (``execute`` / ``run_problem`` + ``parallel``: a
+    `Sandbox` or the HTTP client), one per worker, calling ``on_done(index, report)`` as each finishes; reports come
+    back in request order. Validation, calibration, evaluation and `execute_many` share this loop."""
+    if not requests:
+        return []
+
+    def one(indexed: tuple[int, Request]) -> RunReport:
+        index, request = indexed
+        report = sandbox.execute(request) if isinstance(request, ExecutionRequest) else sandbox.run_problem(request)
+        if on_done is not None:
+            on_done(index, report)
+        return report
+
+    with ThreadPoolExecutor(max_workers=max(1, sandbox.parallel)) as pool:
+        return list(pool.map(one, enumerate(requests)))
 
 
 class Sandbox:
@@ -43,10 +63,7 @@ class Sandbox:
 
     def execute_many(self, requests: Sequence[Request]) -> list[RunReport]:
         """Run concurrently at the backend's parallelism; reports come back in request order."""
-        if not requests:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, self.parallel)) as pool:
-            return list(pool.map(self.submit, requests))
+        return run_concurrently(self, requests)
 
     run_many = execute_many
 
