@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan
+    from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan, ToolchainStatus
     from afterburner_core.models import Limits
     from afterburner_core.sandbox.supervisor import SupervisorResult
 
@@ -40,7 +40,9 @@ class AfterburnerSpec:
         """
 
     @hookspec(firstresult=True)
-    def afterburner_compile(self, language: str, source: str, workdir: Path, purpose: str) -> CompilePlan | None:
+    def afterburner_compile(
+        self, language: str, source: str, workdir: Path, purpose: str, toolchain: ToolchainStatus | None
+    ) -> CompilePlan | None:
         """Implemented by language plugins; called by the sandbox engine before any run.
 
         Compile `source` (the complete program: a runner with the solution substituted, or a
@@ -48,16 +50,22 @@ class AfterburnerSpec:
         ``"tests"`` (interpreted languages may add their test harness for the latter). The core
         executes the returned commands under limits, caches the artifact by content hash and never
         counts compilation in the measured time. Return ``None`` for another plugin's language.
+
+        `toolchain` is where the backend found the toolchain (host paths for ``local``, paths inside
+        the language image for ``docker``), including the plugin's declared resource files; ``None``
+        means "detect on this host". Plugins must build argv from it, never from host lookups.
         """
 
     @hookspec(firstresult=True)
-    def afterburner_run(self, language: str, artifact: Path, mode: str, limits: Limits) -> RunPlan | None:
+    def afterburner_run(
+        self, language: str, artifact: Path, mode: str, limits: Limits, toolchain: ToolchainStatus | None
+    ) -> RunPlan | None:
         """Implemented by language plugins; called by the engine after a successful compile.
 
         Returns how to run the artifact: the argv, extra environment, and for ``mode="tests"``
         whether each test gets its own process (native binaries) or one harness process loops
         over the tests and times each call in-process (interpreters, the JVM). Return ``None``
-        for another plugin's language.
+        for another plugin's language. `toolchain` as in ``afterburner_compile``.
         """
 
     @hookspec

@@ -97,6 +97,9 @@ class LanguagePlugin(abc.ABC):
     empty_program: str = ""
     # text in a crash message meaning the runtime refused an allocation (-> memory_limit)
     memory_error_markers: tuple[str, ...] = ()
+    # files of the plugin package that runs need (a harness); backends that run elsewhere (docker)
+    # ship them there and pass their paths in the toolchain's `paths` under the file name
+    resources: tuple[str, ...] = ()
 
     # ---- what subclasses provide -------------------------------------------------------------
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
@@ -156,19 +159,25 @@ class LanguagePlugin(abc.ABC):
         return cache[context]
 
     def resource_path(self, name: str) -> Path:
-        """A file shipped inside the plugin's package (harness, Dockerfile)."""
+        """A file shipped inside the plugin's package (harness, Dockerfile) on this host."""
         module = __import__(type(self).__module__, fromlist=["__file__"])
         return Path(module.__file__).resolve().parent / name
+
+    def resource_arg(self, paths: dict[str, str], name: str) -> str:
+        """Path of resource `name` where the program will run (see `resources`)."""
+        return paths.get(name) or str(self.resource_path(name))
 
     @hookimpl
     def afterburner_languages(self) -> list[LanguageInfo]:
         return [self.info()]
 
     @hookimpl
-    def afterburner_compile(self, language: str, source: str, workdir: Path, purpose: str) -> CompilePlan | None:
+    def afterburner_compile(
+        self, language: str, source: str, workdir: Path, purpose: str, toolchain: ToolchainStatus | None
+    ) -> CompilePlan | None:
         if language != self.key:
             return None
-        status = self.detect_toolchain()
+        status = toolchain or self.detect_toolchain()
         name = self.source_file_name(source)
         files = {name: source, **self.extra_files(purpose)}
         return CompilePlan(
@@ -192,10 +201,12 @@ class LanguagePlugin(abc.ABC):
             return None
 
     @hookimpl
-    def afterburner_run(self, language: str, artifact: Path, mode: str, limits: Limits) -> RunPlan | None:
+    def afterburner_run(
+        self, language: str, artifact: Path, mode: str, limits: Limits, toolchain: ToolchainStatus | None
+    ) -> RunPlan | None:
         if language != self.key:
             return None
-        paths = self.detect_toolchain().paths
+        paths = (toolchain or self.detect_toolchain()).paths
         if mode == "tests" and self.test_mode == "harness":
             return RunPlan(self.harness_argv(paths, artifact, limits), self.run_env(), "harness")
         return RunPlan(self.program_argv(paths, artifact, limits), self.run_env(), "process")
@@ -214,7 +225,11 @@ def _detect(display: str, hint: str, located: tuple[tuple[str, str | None, tuple
         proc = subprocess.run([paths[first], *version_argv], capture_output=True, text=True, timeout=20, check=False)
     except (OSError, subprocess.SubprocessError):
         return ToolchainStatus(False, None, f"{first} at {paths[first]} does not run: {hint}, or use --backend docker")
-    text = (proc.stdout + "\n" + proc.stderr).strip()
+    return ToolchainStatus(True, parse_version(proc.stdout + "\n" + proc.stderr), "", paths)
+
+
+def parse_version(output: str) -> str | None:
+    """The first dotted version number in a `--version` output (else its first line)."""
+    text = output.strip()
     match = re.search(r"(\d+\.\d+(?:\.\d+)?)", text)
-    version = match.group(1) if match else (text.splitlines()[0][:60] if text else None)
-    return ToolchainStatus(True, version, "", paths)
+    return match.group(1) if match else (text.splitlines()[0][:60] if text else None)

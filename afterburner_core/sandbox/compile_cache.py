@@ -43,10 +43,37 @@ def cache_key(plan: CompilePlan) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def compile_cached(plan: CompilePlan, run_command: CommandRunner, base_env: dict[str, str]) -> CompileResult:
+class CompileStore:
+    """Where finished artifacts live (`root`) and where a compile happens before it is published.
+
+    Here the compile runs in a staging directory next to its final place and is renamed into it.
+    The docker backend compiles inside a container's scratch and publishes a root-owned copy, so
+    code run later can never rewrite a cached artifact.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def staging(self, key: str) -> Path:
+        staging = self.root / key[:2] / f"{key}.staging"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        return staging
+
+    def publish(self, staging: Path, final: Path) -> None:
+        staging.chmod(0o755)
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+
+
+def compile_cached(
+    plan: CompilePlan, run_command: CommandRunner, base_env: dict[str, str], store: CompileStore | None = None
+) -> CompileResult:
     """Return the artifact directory for `plan`, compiling it under `run_command` if needed."""
+    store = store or CompileStore(cache_root() / "compile")
     key = cache_key(plan)
-    root = cache_root() / "compile" / key[:2]
+    root = store.root / key[:2]
+    root.mkdir(parents=True, exist_ok=True)
     final = root / key
     hit = _lookup(final)
     if hit:
@@ -55,9 +82,7 @@ def compile_cached(plan: CompilePlan, run_command: CommandRunner, base_env: dict
         hit = _lookup(final)
         if hit:
             return hit
-        staging = root / f"{key}.staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        staging = store.staging(key)
         for name, text in plan.files.items():
             (staging / name).write_text(text, encoding="utf-8", errors="surrogateescape")
         env = {**base_env, **plan.env, "HOME": str(staging), "TMPDIR": str(staging)}
@@ -71,9 +96,7 @@ def compile_cached(plan: CompilePlan, run_command: CommandRunner, base_env: dict
         (staging / (OK_MARKER if ok else FAILED_MARKER)).write_text(
             json.dumps({"ms": elapsed, "stderr": message}), encoding="utf-8"
         )
-        staging.chmod(0o755)
-        shutil.rmtree(final, ignore_errors=True)
-        staging.rename(final)
+        store.publish(staging, final)
     return CompileResult(ok, False, elapsed, message, final if ok else None)
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from afterburner_core.errors import AfterburnerError, SandboxError
 from afterburner_core.host import host_fingerprint
-from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan
+from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan, ToolchainStatus
 from afterburner_core.models import (
     CompileInfo,
     ExecutionRequest,
@@ -34,10 +36,11 @@ from afterburner_core.plugins import PluginManager, get_manager
 from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
-from afterburner_core.sandbox.compile_cache import CompileResult, compile_cached
-from afterburner_core.sandbox.isolation import JobCgroup, job_cgroup, sandbox_netns
+from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
+from afterburner_core.sandbox.isolation import job_cgroup, sandbox_netns
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
+    Launcher,
     SupervisorOptions,
     SupervisorResult,
     read_samples,
@@ -52,14 +55,43 @@ CALIBRATION_RUNS = 11
 BASELINE_MAX_AGE_S = 24 * 3600
 
 
+class OomCounter(Protocol):
+    """The memory cgroup a job's runs are charged to (a job cgroup here, a container in docker)."""
+
+    join_files: list[str]
+    procs_file: str | None
+
+    def oom_kills(self) -> int: ...
+
+    def reset_peak(self) -> None: ...
+
+
 @dataclass
 class Job:
-    """What one measured job holds: its core, scratch directory and (as root) cgroup."""
+    """What one measured job holds: its core, scratch directory, launcher and memory cgroup.
+
+    `scratch` itself is written only by the engine; the program may write `work/` (its cwd and
+    HOME), `tests/` (harness outputs) and `io/` (supervisor outputs), which `private_dir` hands
+    to `owner` (the docker backend's unprivileged uid; None leaves ownership alone).
+    """
 
     core: int
     scratch: Path
-    cgroup: JobCgroup | None
+    cgroup: OomCounter | None
+    launcher: Launcher | None = None
+    owner: int | None = None
+    toolchain: ToolchainStatus | None = None
     last_result: SupervisorResult | None = None  # for the plugins' measure hook
+
+    @property
+    def io(self) -> Path:
+        return self.scratch / "io"
+
+    def private_dir(self, path: Path) -> Path:
+        path.mkdir(parents=True, exist_ok=True)
+        if self.owner is not None:
+            os.chown(path, self.owner, self.owner)
+        return path
 
 
 class Engine:
@@ -83,19 +115,19 @@ class Engine:
     # ------------------------------------------------------------------ public API
     def execute(self, request: ExecutionRequest) -> RunReport:
         """A whole program with stdin: the Monolith /execute semantics."""
-        info = self.manager.require_toolchain(request.language)
-        with self._job(request.limits) as job:
+        info = self._language(request.language)
+        with self._job(info, request.limits) as job:
             compiled = self._compile(info, request.code, "program", request.limits, job)
             if not compiled.ok:
                 return _compile_error_report(info, compiled)
-            plan = self._run_plan(info, compiled, "program", request.limits)
+            plan = self._run_plan(info, compiled, "program", request.limits, job)
             stdin = job.scratch / "stdin"
             data = request.stdin.encode("utf-8", "surrogateescape") if isinstance(request.stdin, str) else request.stdin
             stdin.write_bytes(data)
             baseline = self._baseline(info, job, request.limits)
 
             def once() -> Outcome:
-                out, err = job.scratch / "stdout", job.scratch / "stderr"
+                out, err = job.io / "stdout", job.io / "stderr"
                 result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job, None)
                 return analysis.program_outcome(result, out, err, oom, STDOUT_REPORT_LIMIT)
 
@@ -105,19 +137,18 @@ class Engine:
 
     def run_problem(self, request: ProblemRunRequest) -> RunReport:
         """A solution against a problem's tests through the language's runner."""
-        info = self.manager.require_toolchain(request.language)
+        info = self._language(request.language)
         source = runner_source(request.problem, info.key, info.aliases, request.code)
         tests = request.tests if request.tests is not None else problem_tests(request.problem)
         evaluate = evaluator_of(request.problem)
-        with self._job(request.limits) as job:
+        with self._job(info, request.limits) as job:
             compiled = self._compile(info, source, "tests", request.limits, job)
             if not compiled.ok:
                 report = _compile_error_report(info, compiled)
                 report.tests_total = len(tests)
                 return report
-            plan = self._run_plan(info, compiled, "tests", request.limits)
+            plan = self._run_plan(info, compiled, "tests", request.limits, job)
             tests_dir = job.scratch / "tests"
-            tests_dir.mkdir()
             for index, test in enumerate(tests):
                 (tests_dir / f"{index}.in").write_text(test.input, encoding="utf-8", errors="surrogateescape")
             if plan.test_mode == "harness":
@@ -143,9 +174,9 @@ class Engine:
         self, plan: RunPlan, tests: list[TestCase], tests_dir: Path, evaluate: analysis.Evaluator,
         limits: Limits, job: Job,
     ) -> Callable[[], Outcome]:
-        timings = job.scratch / "timings.tsv"
-        samples_file = job.scratch / "samples.bin"
-        out, err = job.scratch / "harness.out", job.scratch / "harness.err"
+        timings = job.io / "timings.tsv"
+        samples_file = job.io / "samples.bin"
+        out, err = job.io / "harness.out", job.io / "harness.err"
         cap = limits.output_kb * 1024
         argv = [*plan.argv, str(tests_dir), str(len(tests)), str(timings), str(cap)]
         harness_plan = RunPlan(argv, plan.env, "harness")
@@ -172,7 +203,7 @@ class Engine:
             outcome = analysis.reclassify_memory(measure(), info.memory_error_markers)
             if job.last_result is not None:
                 for extras in self.manager.hook.afterburner_measure(
-                    language=info.key, result=job.last_result, workdir=job.scratch
+                    language=info.key, result=job.last_result, workdir=job.io
                 ):
                     outcome.extras.update(extras or {})
             return outcome
@@ -196,31 +227,58 @@ class Engine:
                 outcomes.append(outcome)
         return _report(info, compiled, first, outcomes, self.name)
 
-    # ------------------------------------------------------------------ plumbing
+    # ------------------------------------------------------------------ what backends override
+    def _language(self, name: str) -> LanguageInfo:
+        """Resolve a language and check its toolchain is usable where this backend runs code."""
+        return self.manager.require_toolchain(name)
+
+    def _toolchain(self, info: LanguageInfo) -> ToolchainStatus:
+        return info.toolchain()
+
     @contextlib.contextmanager
-    def _job(self, limits: Limits) -> Iterator[Job]:
+    def _job(self, info: LanguageInfo, limits: Limits) -> Iterator[Job]:
         cgroup_context = job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
         with self.pool.acquire() as core, cgroup_context as cgroup:
             scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
-            (scratch / "work").mkdir()
             try:
-                yield Job(core, scratch, cgroup)
+                yield self._prepared(Job(core, scratch, cgroup, toolchain=self._toolchain(info)))
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
 
+    def _compile_store(self, job: Job) -> CompileStore:
+        return CompileStore(cache_root() / "compile")
+
+    def _environment(self, env: dict[str, str], job: Job) -> dict[str, str]:
+        """The environment as the program will see it (the docker backend remaps host paths)."""
+        return env
+
+    def _netns(self) -> str | None:
+        """The network namespace runs join (an empty one, as root); None where the backend has one."""
+        return sandbox_netns() if self.isolate else None
+
+    # ------------------------------------------------------------------ plumbing
+    @staticmethod
+    def _prepared(job: Job) -> Job:
+        job.scratch.chmod(0o755)
+        for name in ("work", "tests", "io"):
+            job.private_dir(job.scratch / name)
+        return job
+
     def _compile(self, info: LanguageInfo, source: str, purpose: str, limits: Limits, job: Job) -> CompileResult:
         plan: CompilePlan | None = self.manager.hook.afterburner_compile(
-            language=info.key, source=source, workdir=job.scratch, purpose=purpose
+            language=info.key, source=source, workdir=job.scratch, purpose=purpose, toolchain=job.toolchain
         )
         if plan is None:
             raise SandboxError(f"the {info.key} plugin returned no compile plan")
+        plan.env = self._environment(plan.env, job)
         def run_command(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
             options = SupervisorOptions(
                 cpu=job.core, sampler_cpu=self.pool.layout.housekeeping,
                 timeout_ms=int(limits.compile_timeout_s * 1000), memory_kb=limits.compile_memory_mb * 1024,
                 output_bytes=1 << 20, fsize_bytes=1 << 30, nproc=4096, sample_us=1000, cwd=cwd,
             )
-            result = supervise(argv, [(Path("/dev/null"), cwd / ".compile.out", cwd / ".compile.err")], options, env, job.scratch)
+            result = supervise(argv, [(Path("/dev/null"), cwd / ".compile.out", cwd / ".compile.err")], options, env,
+                               job.scratch, job.launcher)
             run = result.runs[0]
             message = analysis.tail((cwd / ".compile.err").read_bytes() + (cwd / ".compile.out").read_bytes(), 8192)
             for name in (".compile.out", ".compile.err"):
@@ -234,12 +292,12 @@ class Engine:
                 message += f"\n[afterburner] compilation exceeded {limits.compile_memory_mb} MiB"
             return False, message.strip() or broken[1]
 
-        return compile_cached(plan, run_command, _base_env(job.scratch))
+        return compile_cached(plan, run_command, _base_env(job.scratch), self._compile_store(job))
 
-    def _run_plan(self, info: LanguageInfo, compiled: CompileResult, mode: str, limits: Limits) -> RunPlan:
+    def _run_plan(self, info: LanguageInfo, compiled: CompileResult, mode: str, limits: Limits, job: Job) -> RunPlan:
         assert compiled.artifact is not None
         plan: RunPlan | None = self.manager.hook.afterburner_run(
-            language=info.key, artifact=compiled.artifact, mode=mode, limits=limits
+            language=info.key, artifact=compiled.artifact, mode=mode, limits=limits, toolchain=job.toolchain
         )
         if plan is None:
             raise SandboxError(f"the {info.key} plugin returned no run plan")
@@ -264,13 +322,13 @@ class Engine:
             sample_us=self.sample_us,
             cgroup_join=cgroup.join_files if cgroup else [],
             cgroup_procs=cgroup.procs_file if cgroup else None,
-            netns=sandbox_netns() if self.isolate else None,
+            netns=self._netns(),
             cwd=job.scratch / "work",
             samples_out=samples_out,
             stop_on_failure=stop_on_failure,
         )
-        env = {**_base_env(job.scratch / "work"), **plan.env}
-        result = supervise(plan.argv, runs, options, env, job.scratch)
+        env = self._environment({**_base_env(job.scratch / "work"), **plan.env}, job)
+        result = supervise(plan.argv, runs, options, env, job.scratch, job.launcher)
         oom = bool(cgroup and cgroup.oom_kills() > before)
         job.last_result = result
         return result, oom
@@ -282,8 +340,8 @@ class Engine:
         start-up is a fixed cost that noise only inflates, so the calibration keeps the *lowest*
         of its runs, and a calibration taken at a bad moment does not live forever.
         """
-        version = info.toolchain().version
-        key = f"{host_fingerprint()}-{info.key}-{version}-{supervisor_digest()}-{int(self.isolate)}"
+        version = (job.toolchain or self._toolchain(info)).version
+        key = f"{host_fingerprint()}-{self.name}-{info.key}-{version}-{supervisor_digest()}-{int(self.isolate)}"
         if key in self._baselines:
             return self._baselines[key]
         path = cache_root() / "calibration" / f"startup-{key}.json"
@@ -302,9 +360,8 @@ class Engine:
         compiled = self._compile(info, plugin.empty_program, "program", limits, job)
         if not compiled.ok:
             return Baseline()
-        plan = self._run_plan(info, compiled, "program", limits)
-        calib = job.scratch / "calibration"
-        calib.mkdir(exist_ok=True)
+        plan = self._run_plan(info, compiled, "program", limits, job)
+        calib = job.private_dir(job.io / "calibration")
         runs = [(Path("/dev/null"), calib / f"{i}.out", calib / f"{i}.err") for i in range(CALIBRATION_RUNS)]
         result, _ = self._supervise(plan, runs, limits, job, None)
         good = [r for r in result.runs if r.exit_code == 0 and not r.signal]

@@ -14,24 +14,40 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from afterburner_core.errors import SandboxError
 from afterburner_core.paths import cache_root
 from afterburner_core.sandbox.locks import file_lock
 
 SOURCE = Path(__file__).with_name("abrun.c")
+AGENT_SOURCE = Path(__file__).with_name("abagent.c")
 
 
 @functools.lru_cache(maxsize=1)
 def supervisor_digest() -> str:
     """Identifies the supervisor build (its source hash): part of every calibration's key."""
-    return hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    return _digest(SOURCE)
 
 
 def supervisor_binary() -> Path:
     """Path of the compiled supervisor, building it if this host has none yet."""
-    digest = supervisor_digest()
-    target = cache_root() / "bin" / f"abrun-{digest}"
+    return _built(SOURCE, "abrun")
+
+
+def agent_binary() -> Path:
+    """Path of the compiled warm-container agent (`abagent.c`), used by the docker backend."""
+    return _built(AGENT_SOURCE, "abagent")
+
+
+@functools.cache
+def _digest(source: Path) -> str:
+    return hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+
+
+def _built(source: Path, name: str) -> Path:
+    """Compile a C tool shipped as source once per host, cached under the cache root by its hash."""
+    target = cache_root() / "bin" / f"{name}-{_digest(source)}"
     if target.exists():
         return target
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
@@ -42,10 +58,10 @@ def supervisor_binary() -> Path:
             return target
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         proc = subprocess.run(
-            [compiler, "-O2", "-pthread", "-o", str(tmp), str(SOURCE)], capture_output=True, text=True, check=False
+            [compiler, "-O2", "-pthread", "-o", str(tmp), str(source)], capture_output=True, text=True, check=False
         )
         if proc.returncode != 0:
-            raise SandboxError(f"building the supervisor failed: {proc.stderr.strip()[:500]}")
+            raise SandboxError(f"building {name} failed: {proc.stderr.strip()[:500]}")
         tmp.chmod(0o755)
         tmp.replace(target)
     return target
@@ -139,23 +155,54 @@ class SupervisorOptions:
         return args
 
 
+@dataclass
+class Launched:
+    """How the supervisor process itself ended."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+class Launcher(Protocol):
+    """Where the supervisor runs: a subprocess here (local backend) or inside a warm container
+    (docker backend). `binary` is the supervisor's path as the launcher's side sees it."""
+
+    binary: str
+
+    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float) -> Launched: ...
+
+
+class HostLauncher:
+    """Runs the supervisor as a child of this process."""
+
+    def __init__(self) -> None:
+        self.binary = str(supervisor_binary())
+
+    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float) -> Launched:
+        try:
+            proc = subprocess.run(command, env=env, capture_output=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise SandboxError(f"supervisor did not finish within {timeout_s:.0f} s") from exc
+        return Launched(proc.returncode, proc.stdout, proc.stderr)
+
+
 def supervise(
     argv: list[str],
     runs: list[tuple[Path, Path, Path]],
     options: SupervisorOptions,
     env: dict[str, str],
     workdir: Path,
+    launcher: Launcher | None = None,
 ) -> SupervisorResult:
     """Run `argv` once per (stdin, stdout, stderr) triple, sequentially, under `options`."""
+    launcher = launcher or HostLauncher()
     runs_file = workdir / ".abrun-runs"
     runs_file.write_text("".join(f"{i}\t{o}\t{e}\n" for i, o, e in runs))
-    command = [str(supervisor_binary()), *options.argv(), f"--runs={runs_file}", "--", *argv]
+    command = [launcher.binary, *options.argv(), f"--runs={runs_file}", "--", *argv]
     # The supervisor's own wall guard: every run's timeout plus slack for spawning and sweeping.
     guard_s = len(runs) * (options.timeout_ms / 1000 + 5) + 30
-    try:
-        proc = subprocess.run(command, env=env, capture_output=True, timeout=guard_s, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise SandboxError(f"supervisor did not finish within {guard_s:.0f} s") from exc
+    proc = launcher(command, env, guard_s)
     if proc.returncode != 0:
         raise SandboxError(f"supervisor failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
     try:

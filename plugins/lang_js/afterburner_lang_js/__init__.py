@@ -26,6 +26,7 @@ class JavaScriptLanguage(LanguagePlugin):
     toolchain_binaries = {"node": ["--version"]}
     install_hint = "apt-get install nodejs"
     empty_program = "\n"
+    resources = ("harness.js",)
     memory_error_markers = ("heap out of memory", "Reached heap limit", "Array buffer allocation failed")
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
@@ -38,7 +39,7 @@ class JavaScriptLanguage(LanguagePlugin):
         return [*self._node(paths, limits), str(artifact / self.source_name)]
 
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
-        return [*self._node(paths, limits), str(self.resource_path("harness.js")), str(artifact / self.source_name)]
+        return [*self._node(paths, limits), self.resource_arg(paths, "harness.js"), str(artifact / self.source_name)]
 
 
 plugin = JavaScriptLanguage()

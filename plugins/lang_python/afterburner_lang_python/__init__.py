@@ -31,6 +31,7 @@ class PythonLanguage(LanguagePlugin):
     toolchain_binaries = {"python3": ["--version"]}
     install_hint = "install python3 (or set AFTERBURNER_PYTHON_PYTHON3)"
     empty_program = "pass\n"
+    resources = ("harness.py",)
     memory_error_markers = ("MemoryError",)
 
     def locate(self, name: str) -> str | None:
@@ -44,7 +45,7 @@ class PythonLanguage(LanguagePlugin):
         return [paths["python3"], "-I", str(artifact / self.source_name)]
 
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
-        return [paths["python3"], "-I", str(self.resource_path("harness.py")), str(artifact / self.source_name)]
+        return [paths["python3"], "-I", self.resource_arg(paths, "harness.py"), str(artifact / self.source_name)]
 
     def run_env(self) -> dict[str, str]:
         return {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
