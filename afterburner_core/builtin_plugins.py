@@ -29,6 +29,27 @@ class LocalBackendPlugin:
         return [BackendInfo("local", "processes on this host: cgroups + netns as root, pinned cores", Engine)]
 
 
+class RayBackendPlugin:
+    """Jobs fanned out over a Ray cluster, one actor per measuring core, each on an inner backend."""
+
+    @hookimpl
+    def afterburner_backends(self) -> list[BackendInfo]:
+        return [BackendInfo("ray", "a Ray cluster: one actor per measuring core per node, inner local/docker", _ray_backend)]
+
+
+def _ray_backend(**options: Any) -> Any:
+    """Imports Ray only when the backend is created, so the core works without the extra."""
+    from afterburner_core.errors import AfterburnerError
+
+    try:
+        from afterburner_core.sandbox.ray_backend import RayBackend
+    except ImportError as error:
+        if (error.name or "").split(".")[0] != "ray":
+            raise
+        raise AfterburnerError("the ray backend needs Ray: pip install 'afterburner[ray]'") from None
+    return RayBackend(**options)
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
     name: str
@@ -69,6 +90,7 @@ class BuiltinGeneratorsPlugin:
 def all_plugins() -> list[tuple[str, Any]]:
     return [
         ("local-backend", LocalBackendPlugin()),
+        ("ray-backend", RayBackendPlugin()),
         ("bundled-datasets", BundledDatasetsPlugin()),
         ("builtin-rewards", BuiltinRewardsPlugin()),
         ("builtin-generators", BuiltinGeneratorsPlugin()),
