@@ -29,6 +29,22 @@ class LocalBackendPlugin:
         return [BackendInfo("local", "processes on this host: cgroups + netns as root, pinned cores", Engine)]
 
 
+class DockerBackendPlugin:
+    """Warm hardened containers of the language plugins' images (needs dockerd and the images)."""
+
+    @hookimpl
+    def afterburner_backends(self) -> list[BackendInfo]:
+        return [BackendInfo("docker", "warm containers per core: no network, read-only, no caps, own uid",
+                            _docker_backend)]
+
+
+def _docker_backend(**options: Any) -> Any:
+    """Imports the Docker SDK only when the backend is created."""
+    from afterburner_core.sandbox.docker_engine import DockerEngine
+
+    return DockerEngine(**options)
+
+
 class RayBackendPlugin:
     """Jobs fanned out over a Ray cluster, one actor per measuring core, each on an inner backend."""
 
@@ -90,6 +106,7 @@ class BuiltinGeneratorsPlugin:
 def all_plugins() -> list[tuple[str, Any]]:
     return [
         ("local-backend", LocalBackendPlugin()),
+        ("docker-backend", DockerBackendPlugin()),
         ("ray-backend", RayBackendPlugin()),
         ("bundled-datasets", BundledDatasetsPlugin()),
         ("builtin-rewards", BuiltinRewardsPlugin()),

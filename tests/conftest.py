@@ -33,6 +33,35 @@ def engine() -> Engine:
     return Engine()
 
 
+def docker_unavailable() -> str | None:
+    """Why the docker backend cannot run here (no SDK, no daemon, no images), or None."""
+    try:
+        from afterburner_core.images import docker_client
+
+        client = docker_client()
+    except Exception as exc:
+        return str(exc)
+    missing = [info.docker_image for info in get_manager().languages.values()
+               if not client.images.list(name=info.docker_image)]
+    return f"images missing: {', '.join(missing)} (afterburner images build)" if missing else None
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """One warm docker backend for the session; fails instead of skipping when
+    AFTERBURNER_REQUIRE_DOCKER=1 (set by .ci/run)."""
+    reason = docker_unavailable()
+    if reason:
+        if os.environ.get("AFTERBURNER_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"docker backend required: {reason}")
+        pytest.skip(f"docker backend unavailable: {reason}")
+    from afterburner_core.sandbox.docker_engine import DockerEngine
+
+    backend = DockerEngine()
+    yield backend
+    backend.close()
+
+
 def install_throwaway_distribution(root: Path, distribution: str, module: str, source: str, entry_point: str) -> None:
     """A real installed distribution (a dist-info with an `afterburner` entry point) under `root`,
     which becomes visible to a process whose PYTHONPATH includes `root`."""

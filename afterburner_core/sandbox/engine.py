@@ -119,7 +119,7 @@ class Engine:
         with self._job(info, request.limits) as job:
             compiled = self._compile(info, request.code, "program", request.limits, job)
             if not compiled.ok:
-                return _compile_error_report(info, compiled)
+                return _compile_error_report(info, compiled, self.name)
             plan = self._run_plan(info, compiled, "program", request.limits, job)
             stdin = job.scratch / "stdin"
             data = request.stdin.encode("utf-8", "surrogateescape") if isinstance(request.stdin, str) else request.stdin
@@ -144,7 +144,7 @@ class Engine:
         with self._job(info, request.limits) as job:
             compiled = self._compile(info, source, "tests", request.limits, job)
             if not compiled.ok:
-                report = _compile_error_report(info, compiled)
+                report = _compile_error_report(info, compiled, self.name)
                 report.tests_total = len(tests)
                 return report
             plan = self._run_plan(info, compiled, "tests", request.limits, job)
@@ -385,11 +385,12 @@ def _base_env(home: Path) -> dict[str, str]:
     }
 
 
-def _compile_error_report(info: LanguageInfo, compiled: CompileResult) -> RunReport:
+def _compile_error_report(info: LanguageInfo, compiled: CompileResult, backend: str) -> RunReport:
     return RunReport(
         verdict=Verdict.compile_error,
         passed=False,
         language=info.key,
+        backend=backend,
         compile=CompileInfo(ok=False, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr),
         stderr=compiled.stderr,
     )

@@ -1,0 +1,365 @@
+"""Warm, hardened containers for the docker backend: one per (language, core), reused safely.
+
+Every container runs the language plugin's image with no network, a read-only root filesystem,
+all capabilities dropped, no-new-privileges, a pids and a memory limit, its cpuset pinned to the
+job's core plus the housekeeping core, and an unprivileged uid of its own (so per-user process
+limits and signals never cross containers). Its PID 1 is `abagent`, driven over the attached
+stdin that only this process holds; if this process dies, stdin closes, the agent exits and
+Docker removes the container (``auto_remove``) -- nothing outlives its owner.
+
+Files: everything is bind-mounted at the *same path* inside and out, so plans built on the host
+need no translation: `<root>/bin` (supervisor and agent, read-only), `<root>/resources` (plugin
+harness files, read-only), `<root>/compile` (the compile cache, read-only: artifacts are
+published by the host, root-owned) and the container's own slot directory (as root a
+size-limited tmpfs mounted here, so a program that fills its disk fills only that).
+
+Between jobs the agent SIGKILLs every other process in the container and empties /tmp and
+/dev/shm; the host deletes the job's scratch. A container whose agent breaks, times out or
+cannot get rid of a process is destroyed and replaced. Only containers labelled with this
+pool's id are ever touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from afterburner_core.errors import SandboxError, ToolchainMissingError
+from afterburner_core.languages import LanguageInfo, ToolchainStatus, parse_version
+from afterburner_core.paths import cache_root
+from afterburner_core.sandbox.agent_channel import AgentChannel, AgentLauncher
+from afterburner_core.sandbox.supervisor import agent_binary, supervisor_binary
+
+POOL_LABEL = "org.afterburner.pool"
+LANGUAGE_LABEL = "org.afterburner.language"
+CONTAINER_PATH = "/usr/local/bin:/usr/bin:/bin"
+WIPED_BETWEEN_JOBS = ["/tmp", "/dev/shm"]
+MEMORY_HEADROOM_MB = 256
+PIDS_LIMIT = 1024
+TMP_SIZE_MB = 64
+
+
+def default_root() -> Path:
+    """Host directory shared with the containers; must be traversable by their unprivileged uids."""
+    configured = os.environ.get("AFTERBURNER_DOCKER_ROOT")
+    if configured:
+        return Path(configured)
+    return Path("/var/lib/afterburner/docker") if os.geteuid() == 0 else cache_root() / "docker"
+
+
+@dataclass(frozen=True)
+class SlotKey:
+    language: str
+    core: int
+    memory_mb: int
+
+
+@dataclass
+class Slot:
+    """One warm container and what the host needs to drive it."""
+
+    key: SlotKey
+    container: Any
+    channel: AgentChannel
+    directory: Path
+    uid: int
+    init_pid: int
+    launcher: AgentLauncher
+    jobs: int = 0
+    tmpfs: bool = False
+    _counter: list[int] = field(default_factory=lambda: [0])
+
+    def new_scratch(self) -> Path:
+        self._counter[0] += 1
+        scratch = self.directory / f"job-{self._counter[0]}"
+        scratch.mkdir(mode=0o755)
+        return scratch
+
+
+class ContainerCgroup:
+    """The container's memory cgroup seen from the host: its OOM-kill counter (v1 or v2)."""
+
+    join_files: list[str] = []
+    procs_file: str | None = None
+
+    def __init__(self, init_pid: int) -> None:
+        self._events: Path | None = None
+        try:
+            lines = Path(f"/proc/{init_pid}/cgroup").read_text().splitlines()
+        except OSError:
+            return
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            if "memory" in controllers.split(","):
+                self._events = Path("/sys/fs/cgroup/memory") / path.lstrip("/") / "memory.oom_control"
+            elif controllers == "" and self._events is None:
+                self._events = Path("/sys/fs/cgroup") / path.lstrip("/") / "memory.events"
+
+    def oom_kills(self) -> int:
+        if self._events is None:
+            return 0
+        try:
+            for line in self._events.read_text().splitlines():
+                name, _, value = line.partition(" ")
+                if name == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def reset_peak(self) -> None:
+        """Peaks come from the supervisor's sampler inside the container."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class ContainerPool:
+    """Warm containers per (language, core); `warm=False` makes one container per job instead."""
+
+    def __init__(self, client: Any, housekeeping_core: int, root: Path | None = None, warm: bool = True,
+                 scratch_mb: int = 1024) -> None:
+        self.client = client
+        self.housekeeping = housekeeping_core
+        self.root = root or default_root()
+        self.warm = warm
+        self.scratch_mb = scratch_mb
+        self.pool_id = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._idle: dict[tuple[str, int], Slot] = {}
+        self._lock = threading.Lock()
+        self._toolchains: dict[str, ToolchainStatus] = {}
+        self._uid_base = 100_000 + (os.getpid() % 5000) * 64
+        self._uid_next = 0
+        self._closed = False
+        self._prepare_root()
+
+    # ---------------------------------------------------------------- host directories
+    def _prepare_root(self) -> None:
+        for name in ("bin", "resources", "compile", "slots"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+        for path in (self.root, *(self.root / n for n in ("bin", "resources", "compile", "slots"))):
+            path.chmod(0o755)
+        self._sweep_stale_slots()
+        self.supervisor = self._publish_binary(supervisor_binary())
+        self.agent = self._publish_binary(agent_binary())
+
+    def _sweep_stale_slots(self) -> None:
+        """Slot directories (tmpfs mounts) of pools whose process died: their containers are gone
+        with them (StdinOnce + auto_remove), the mounts are not."""
+        for directory in (self.root / "slots").iterdir():
+            parts = directory.name.split("-")
+            if len(parts) < 3 or not parts[1].isdigit() or _alive(int(parts[1])):
+                continue
+            self._unmount(directory, directory.is_mount())
+
+    def _publish_binary(self, built: Path) -> str:
+        target = self.root / "bin" / built.name
+        if not target.exists():
+            tmp = target.with_suffix(f".tmp{os.getpid()}")
+            shutil.copyfile(built, tmp)
+            tmp.chmod(0o755)
+            tmp.replace(target)
+        return str(target)
+
+    def resources(self, info: LanguageInfo) -> dict[str, str]:
+        """Copy the plugin's resource files where containers can read them; name -> path."""
+        paths: dict[str, str] = {}
+        directory = self.root / "resources" / info.key
+        directory.mkdir(mode=0o755, exist_ok=True)
+        for name in info.plugin.resources:
+            source = info.plugin.resource_path(name)
+            target = directory / name
+            content = source.read_bytes()
+            if not target.exists() or target.read_bytes() != content:
+                tmp = target.with_suffix(f".tmp{os.getpid()}")
+                tmp.write_bytes(content)
+                tmp.chmod(0o644)
+                tmp.replace(target)
+            paths[name] = str(target)
+        return paths
+
+    # ---------------------------------------------------------------- leasing
+    @contextlib.contextmanager
+    def lease(self, info: LanguageInfo, core: int, memory_mb: int) -> Iterator[Slot]:
+        """A clean container for one job on `core`; cleaned (or destroyed) when the job ends."""
+        key = SlotKey(info.key, core, memory_mb)
+        slot = self._take_idle(key) if self.warm else None
+        if slot is None:
+            slot = self._start(info, key)
+        healthy = False
+        try:
+            yield slot
+            healthy = True
+        finally:
+            self._give_back(slot, healthy)
+
+    def _take_idle(self, key: SlotKey) -> Slot | None:
+        with self._lock:
+            slot = self._idle.pop((key.language, key.core), None)
+        if slot is not None and (slot.key != key or slot.channel.broken):
+            self._destroy(slot)
+            return None
+        return slot
+
+    def _give_back(self, slot: Slot, healthy: bool) -> None:
+        slot.jobs += 1
+        keep = self.warm and healthy and not self._closed and not slot.channel.broken
+        if keep:
+            try:
+                keep = slot.channel.clean(WIPED_BETWEEN_JOBS) == 0
+            except SandboxError:
+                keep = False
+        for entry in slot.directory.iterdir():
+            if entry.name.startswith("job-"):
+                shutil.rmtree(entry, ignore_errors=True)
+        if not keep:
+            self._destroy(slot)
+            return
+        with self._lock:
+            replaced = self._idle.get((slot.key.language, slot.key.core))
+            self._idle[(slot.key.language, slot.key.core)] = slot
+        if replaced is not None:
+            self._destroy(replaced)
+
+    # ---------------------------------------------------------------- container lifecycle
+    def _image(self, info: LanguageInfo) -> Any:
+        import docker.errors
+
+        try:
+            return self.client.images.get(info.docker_image)
+        except docker.errors.ImageNotFound:
+            raise ToolchainMissingError(
+                f"the docker backend needs the image {info.docker_image}: afterburner images build -l {info.key}"
+            ) from None
+
+    def _start(self, info: LanguageInfo, key: SlotKey) -> Slot:
+        from docker.types import LogConfig, Mount
+
+        image = self._image(info)
+        with self._lock:
+            uid = self._uid_base + self._uid_next % 64
+            self._uid_next += 1
+        name = f"afterburner-{self.pool_id}-{info.key}-{key.core}-{secrets.token_hex(2)}"
+        directory = self.root / "slots" / name
+        directory.mkdir(mode=0o755)
+        tmpfs = self._mount_tmpfs(directory)
+        if os.geteuid() != 0:
+            uid = os.getuid()  # without root the host cannot clean up files of another uid
+        shared = ("bin", "resources", "compile")
+        mounts = [Mount(str(self.root / d), str(self.root / d), type="bind", read_only=True) for d in shared]
+        mounts.append(Mount(str(directory), str(directory), type="bind", read_only=False))
+        memory = f"{key.memory_mb + MEMORY_HEADROOM_MB}m"
+        api = self.client.api
+        try:
+            host_config = api.create_host_config(
+                auto_remove=True, network_mode="none", read_only=True, cap_drop=["ALL"],
+                security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, mem_limit=memory, memswap_limit=memory,
+                cpuset_cpus=f"{key.core},{self.housekeeping}", ipc_mode="private",
+                tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMP_SIZE_MB}m,mode=1777"}, mounts=mounts,
+                log_config=LogConfig(type="none"),
+            )
+            # Not detached: Docker then closes the agent's stdin when our attachment ends
+            # (StdinOnce), so the container dies with this process even if it is SIGKILLed.
+            created = api.create_container(
+                image.id, entrypoint=[self.agent], command=[], name=name, detach=False, stdin_open=True,
+                tty=False, user=f"{uid}:{uid}", working_dir="/", environment={"PATH": CONTAINER_PATH},
+                hostname="sandbox", labels={POOL_LABEL: self.pool_id, LANGUAGE_LABEL: info.key},
+                host_config=host_config,
+            )
+            attached = api.attach_socket(created["Id"], params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
+            api.start(created["Id"])
+            container = self.client.containers.get(created["Id"])
+            channel = AgentChannel(attached, name)
+            channel.ping()
+        except Exception as exc:
+            self._remove_container(name)
+            self._unmount(directory, tmpfs)
+            if isinstance(exc, SandboxError):
+                raise
+            raise SandboxError(f"cannot start a {info.key} container: {exc}") from exc
+        launcher = AgentLauncher(channel, self.supervisor, directory)
+        return Slot(key, container, channel, directory, uid, int(container.attrs["State"]["Pid"]), launcher,
+                    tmpfs=tmpfs)
+
+    def _mount_tmpfs(self, directory: Path) -> bool:
+        if os.geteuid() != 0 or not shutil.which("mount"):
+            return False
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={self.scratch_mb}m,mode=0755,nosuid,nodev", "tmpfs", str(directory)],
+            capture_output=True, check=False,
+        )
+        return proc.returncode == 0
+
+    @staticmethod
+    def _unmount(directory: Path, tmpfs: bool) -> None:
+        if tmpfs:
+            subprocess.run(["umount", "-l", str(directory)], capture_output=True, check=False)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def _remove_container(self, name: str) -> None:
+        import docker.errors
+
+        try:
+            container = self.client.containers.get(name)
+            if container.labels.get(POOL_LABEL) == self.pool_id:
+                container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc):
+                raise
+
+    def _destroy(self, slot: Slot) -> None:
+        slot.channel.close()
+        with contextlib.suppress(Exception):
+            self._remove_container(slot.container.name)
+        self._unmount(slot.directory, slot.tmpfs)
+
+    def close(self) -> None:
+        """Remove this pool's containers (and only those)."""
+        self._closed = True
+        with self._lock:
+            slots, self._idle = list(self._idle.values()), {}
+        for slot in slots:
+            self._destroy(slot)
+        with contextlib.suppress(Exception):
+            for container in self.client.containers.list(all=True, filters={"label": f"{POOL_LABEL}={self.pool_id}"}):
+                container.remove(force=True)
+
+    # ---------------------------------------------------------------- toolchains in images
+    def toolchain(self, info: LanguageInfo, slot: Slot) -> ToolchainStatus:
+        """Where the image keeps the plugin's executables, and their version (once per image)."""
+        image_id = slot.container.image.id
+        cached = self._toolchains.get(image_id)
+        if cached is not None:
+            return cached
+        names = list(info.plugin.toolchain_binaries)
+        lookups = "; ".join(f'p=$(command -v {n}) && readlink -f "$p" || echo' for n in names)
+        version_argv = " ".join(info.plugin.toolchain_binaries[names[0]])
+        script = f'{lookups}; echo "--"; "$(command -v {names[0]})" {version_argv} 2>&1'
+        launched = slot.launcher(["/bin/sh", "-c", script], {"PATH": CONTAINER_PATH, "HOME": "/tmp"}, 60)
+        head, _, version_text = launched.stdout.decode("utf-8", "replace").partition("--\n")
+        paths = dict(zip(names, head.splitlines(), strict=False))
+        missing = [n for n in names if not paths.get(n)]
+        if missing:
+            raise ToolchainMissingError(
+                f"the image {info.docker_image} lacks {', '.join(missing)}: afterburner images build -l {info.key} --force"
+            )
+        status = ToolchainStatus(True, parse_version(version_text), "", {**paths, **self.resources(info)})
+        self._toolchains[image_id] = status
+        return status
