@@ -35,6 +35,6 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
 fi
 plugins=()
 for p in plugins/lang_*; do plugins+=(-e "$p"); done
-"$PYTHON" -m pip install -q --no-build-isolation -e ".[dev,data,plots,ray,server,train]" "${plugins[@]}" 2>&1 | grep -v "^WARNING" || true
+"$PYTHON" -m pip install -q --no-build-isolation -e ".[dev,data,docker,plots,ray,server,train]" "${plugins[@]}" 2>&1 | grep -v "^WARNING" || true
 "$PYTHON" -c "import afterburner_core, afterburner_lang_python" || { echo "setup: install failed" >&2; exit 1; }
 echo "setup: done"
