@@ -177,3 +177,19 @@ def _pool_containers(engine) -> list[str]:
         capture_output=True, text=True, check=True,
     ).stdout
     return sorted(out.split())
+
+
+def test_cli_exec_and_run_on_docker(docker_engine, tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    source = tmp_path / "hi.cpp"
+    source.write_text('#include <cstdio>\nint main(){ std::puts("hi"); }\n')
+    result = run_cli("exec", str(source), "-l", "cpp", "--backend", "docker", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["backend"] == "docker" and report["stdout"] == "hi\n"
+    solution = tmp_path / "sol.py"
+    solution.write_text(SOLUTIONS["accepted"]["python"])
+    result = run_cli("run", str(solution), "-p", "9001", "-l", "python", "--backend", "docker", "--json")
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["backend"] == "docker"

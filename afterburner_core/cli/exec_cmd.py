@@ -21,6 +21,7 @@ def exec_program(
     memory_mb: int | None = typer.Option(None, "--memory-mb", help="memory limit in MiB (default 1024)"),
     repeat: str = typer.Option("1", "--repeat", help="N runs (medians + 95% CI) or 'auto'"),
     parallel: int | None = typer.Option(None, "--parallel", help="concurrent jobs (default: cores - 1)"),
+    backend: str = typer.Option("local", "--backend", "-b", help="local, docker, ray (or a backend plugin's)"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Compile (cached) and run a whole program; report verdict, output and metrics."""
@@ -35,6 +36,6 @@ def exec_program(
     request = ExecutionRequest(
         code=code, language=language, stdin=data, limits=build_limits(timeout, memory_mb), repeat=parse_repeat(repeat)
     )
-    report = Sandbox(parallel=parallel).execute(request)
+    report = Sandbox(backend, parallel=parallel).execute(request)
     print_report(report, as_json)
     raise typer.Exit(0 if report.passed else 1)

@@ -21,6 +21,7 @@ def run_solution(
     timeout: float | None = typer.Option(None, "--timeout", help="wall limit per test, seconds"),
     memory_mb: int | None = typer.Option(None, "--memory-mb"),
     repeat: str = typer.Option("1", "--repeat", help="N or 'auto'"),
+    backend: str = typer.Option("local", "--backend", "-b", help="local, docker, ray (or a backend plugin's)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run every test of a problem; report the verdict, the first failing test and the metrics."""
@@ -31,6 +32,6 @@ def run_solution(
         limits=build_limits(timeout, memory_mb),
         repeat=parse_repeat(repeat),
     )
-    report = Sandbox().run_problem(request)
+    report = Sandbox(backend).run_problem(request)
     print_report(report, as_json)
     raise typer.Exit(0 if report.passed else 1)
