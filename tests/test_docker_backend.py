@@ -193,3 +193,12 @@ def test_cli_exec_and_run_on_docker(docker_engine, tmp_path) -> None:
     result = run_cli("run", str(solution), "-p", "9001", "-l", "python", "--backend", "docker", "--json")
     assert result.returncode in (0, 1), result.stderr
     assert json.loads(result.stdout)["backend"] == "docker"
+
+
+def test_repeats_start_from_a_clean_container(docker_engine) -> None:
+    from tests.test_exec import CACHING_PROGRAM
+
+    program = CACHING_PROGRAM.replace('os.environ["HOME"]', '"/tmp"')
+    report = docker_engine.execute(ExecutionRequest(code=program, language="python", repeat=3))
+    assert report.verdict == Verdict.accepted
+    assert report.ci.time_ms[0] > 150, report.ci

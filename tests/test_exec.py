@@ -152,3 +152,23 @@ def test_cli_run_against_a_problem(tmp_path: Path) -> None:
             assert report["verdict"] == "wrong_answer" and report["failing_test"]["expected"] is not None
         else:
             assert report["verdict"] == "accepted" and report["time_ms"] > 0
+
+
+CACHING_PROGRAM = """import os, time
+path = os.path.join(os.environ["HOME"], "answer")
+if os.path.exists(path):
+    print(open(path).read())
+else:
+    started = time.time()
+    while time.time() - started < 0.2:
+        pass
+    open(path, "w").write("42")
+    print("42")
+"""
+
+
+def test_repeats_cannot_reuse_files_from_earlier_runs(engine) -> None:
+    """A program that caches its answer in HOME must not get a fast median from its repeats."""
+    report = engine.execute(ExecutionRequest(code=CACHING_PROGRAM, language="python", repeat=3))
+    assert report.verdict == Verdict.accepted
+    assert report.ci.time_ms[0] > 150, report.ci

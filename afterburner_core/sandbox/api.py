@@ -67,6 +67,18 @@ class Sandbox:
 
     run_many = execute_many
 
+    def close(self) -> None:
+        """Release what the backend holds (the docker backend's containers, Ray actors)."""
+        close = getattr(self.backend, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     async def aexecute(self, request: Request) -> RunReport:
         return await asyncio.to_thread(self.submit, request)
 

@@ -26,7 +26,7 @@ from afterburner_core.models import Limits
 from afterburner_core.paths import cache_root
 from afterburner_core.plugins import PluginManager
 from afterburner_core.sandbox.compile_cache import CompileStore
-from afterburner_core.sandbox.containers import ContainerCgroup, ContainerPool
+from afterburner_core.sandbox.containers import WIPED_BETWEEN_JOBS, ContainerCgroup, ContainerPool
 from afterburner_core.sandbox.engine import Engine, Job
 
 
@@ -104,7 +104,7 @@ class DockerEngine(Engine):
         with self.pool.acquire() as core, self.containers.lease(info, core, memory_mb) as slot:
             toolchain = self.containers.toolchain(info, slot)
             job = Job(core, slot.new_scratch(), ContainerCgroup(slot.init_pid), launcher=slot.launcher,
-                      owner=slot.uid, toolchain=toolchain)
+                      owner=slot.uid, toolchain=toolchain, slot=slot)
             try:
                 yield self._prepared(job)
             finally:
@@ -121,6 +121,11 @@ class DockerEngine(Engine):
             return env
         private = str(job.private_dir(job.scratch / "cache"))
         return {k: (private + v[len(host_cache):] if v.startswith(host_cache) else v) for k, v in env.items()}
+
+    def _between_runs(self, job: Job) -> None:
+        super()._between_runs(job)
+        if job.slot is not None:
+            job.slot.channel.clean(WIPED_BETWEEN_JOBS)  # and /tmp, /dev/shm inside the container
 
     def _netns(self) -> str | None:
         return None  # the container has no network at all

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from afterburner_core.errors import AfterburnerError, SandboxError
 from afterburner_core.host import host_fingerprint
@@ -81,6 +81,7 @@ class Job:
     launcher: Launcher | None = None
     owner: int | None = None
     toolchain: ToolchainStatus | None = None
+    slot: Any = None  # the docker backend's container
     last_result: SupervisorResult | None = None  # for the plugins' measure hook
 
     @property
@@ -200,6 +201,8 @@ class Engine:
         job: Job,
     ) -> RunReport:
         def once() -> Outcome:
+            if job.last_result is not None:
+                self._between_runs(job)
             outcome = analysis.reclassify_memory(measure(), info.memory_error_markers)
             if job.last_result is not None:
                 for extras in self.manager.hook.afterburner_measure(
@@ -255,6 +258,13 @@ class Engine:
     def _netns(self) -> str | None:
         """The network namespace runs join (an empty one, as root); None where the backend has one."""
         return sandbox_netns() if self.isolate else None
+
+    def _between_runs(self, job: Job) -> None:
+        """Each repeat starts from an empty working directory: a program must not answer its second
+        run from files its first run left behind (a cache would fake a fast median)."""
+        work = job.scratch / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        job.private_dir(work)
 
     # ------------------------------------------------------------------ plumbing
     @staticmethod
