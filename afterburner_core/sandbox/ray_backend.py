@@ -147,10 +147,8 @@ class RayBackend:
         self._idle: collections.deque[_Actor] = collections.deque()
         self._live = 0
         self._closed = False
-        self._per_node: collections.Counter[str] = collections.Counter()
         try:
             plan = _plan_actors(actors_per_node, parallel)
-            self._per_node = collections.Counter(node_id for node_id, _ in plan)
             actors = self._start(plan)
         except BaseException:
             self._shutdown_ray()
@@ -245,13 +243,12 @@ class RayBackend:
     # ------------------------------------------------------------------ actors
     def _start(self, plan: list[tuple[str, str]]) -> list[_Actor]:
         """Create one actor per (node id, node address) and wait until each has its inner backend."""
-        # A node's actors share the inner backend's core set: the local backend's CorePool measures
-        # on its first `parallel` cores and hands them out by inter-process locks, so giving each
-        # actor `parallel = actors on its node` makes them lock distinct cores instead of all
-        # queueing on the first one (which `parallel=1` would do).
+        # Each actor runs one job at a time (parallel=1); the inner backend's CorePool picks any free
+        # measuring core of the node by inter-process locks, so a node's actors measure on
+        # distinct cores.
         actors = []
         for node_id, node in plan:
-            options = {**self.inner_options, "parallel": self._per_node[node_id]}
+            options = {**self.inner_options, "parallel": 1}
             handle = self._remote.options(
                 num_cpus=1,
                 scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),

@@ -43,7 +43,12 @@ def default_parallel() -> int:
 
 
 class CorePool:
-    """Hands out exclusive cores; `acquire()` blocks until one is free (in any process)."""
+    """Hands out exclusive cores; `acquire()` blocks until one is free (in any process).
+
+    `parallel` bounds how many jobs *this* pool runs at once; the cores themselves are any free
+    measuring core of the host, so several processes with ``parallel=1`` (Ray actors, trainer
+    ranks) spread over the machine instead of queueing on its first core.
+    """
 
     def __init__(self, parallel: int | None = None, lock_dir: Path | None = None) -> None:
         layout = core_layout()
@@ -51,7 +56,7 @@ class CorePool:
         count = parallel or len(layout.measured)
         if count < 1:
             raise ValueError("parallel must be at least 1")
-        self.cores = layout.measured[: max(1, min(count, len(layout.measured)))]
+        self.cores = layout.measured
         self.parallel = count
         self._slots = threading.BoundedSemaphore(count)
         self._lock_dir = lock_dir or (cache_root() / "cores")
@@ -61,8 +66,10 @@ class CorePool:
         """Yield a core id held exclusively for the block."""
         with self._slots:
             delay = 0.0005
+            start = (os.getpid() + threading.get_ident()) % len(self.cores)
+            order = self.cores[start:] + self.cores[:start]
             while True:
-                for core in self.cores:
+                for core in order:
                     fd = try_lock(self._lock_dir / f"core-{core}.lock")
                     if fd is not None:
                         try:
