@@ -202,3 +202,18 @@ def test_repeats_start_from_a_clean_container(docker_engine) -> None:
     report = docker_engine.execute(ExecutionRequest(code=program, language="python", repeat=3))
     assert report.verdict == Verdict.accepted
     assert report.ci.time_ms[0] > 150, report.ci
+
+
+def test_service_on_the_docker_backend(docker_engine) -> None:
+    from fastapi.testclient import TestClient
+
+    from afterburner_core.sandbox.api import Sandbox
+    from afterburner_core.server.app import create_app
+
+    with Sandbox("docker", parallel=1) as sandbox, TestClient(create_app(backend="docker", sandbox=sandbox)) as client:
+        response = client.post("/execute", json={"code": "print(input()[::-1])", "language": "python",
+                                                 "stdin": "abc\n"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["backend"] == "docker" and body["stdout"] == "cba\n"
+        assert client.get("/status").json()["backend"] == "docker"
