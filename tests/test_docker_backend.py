@@ -217,3 +217,14 @@ def test_service_on_the_docker_backend(docker_engine) -> None:
         body = response.json()
         assert body["backend"] == "docker" and body["stdout"] == "cba\n"
         assert client.get("/status").json()["backend"] == "docker"
+
+
+def test_killing_the_supervisor_is_the_programs_runtime_error(docker_engine) -> None:
+    """In a container the program shares its supervisor's uid, so it can kill it: that must be the
+    program's failure (no measurement, no crash of the caller), and the next job runs normally."""
+    code = "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(2)\nprint('survived')\n"
+    report = docker_engine.execute(ExecutionRequest(code=code, language="python"))
+    assert report.verdict == Verdict.runtime_error and report.time_ms is None
+    assert "supervisor" in report.stderr
+    after = docker_engine.execute(ExecutionRequest(code="print(7)", language="python"))
+    assert after.verdict == Verdict.accepted and after.stdout == "7\n"

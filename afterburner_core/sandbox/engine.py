@@ -41,6 +41,7 @@ from afterburner_core.sandbox.isolation import job_cgroup, sandbox_netns
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
     Launcher,
+    SupervisorKilled,
     SupervisorOptions,
     SupervisorResult,
     read_samples,
@@ -132,7 +133,7 @@ class Engine:
                 result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job, None)
                 return analysis.program_outcome(result, out, err, oom, STDOUT_REPORT_LIMIT)
 
-            report = self._repeat(info, compiled, request.repeat, once, job)
+            report = self._repeat(info, compiled, request.repeat, once, job, 1)
             report.startup_ms = round(baseline.wall_ms, 3)  # type: ignore[attr-defined]
             return report
 
@@ -157,7 +158,7 @@ class Engine:
             else:
                 baseline = self._baseline(info, job, request.limits)
                 once = self._process_runner(plan, tests, tests_dir, evaluate, baseline, request.limits, job)
-            return self._repeat(info, compiled, request.repeat, once, job)
+            return self._repeat(info, compiled, request.repeat, once, job, len(tests))
 
     # ------------------------------------------------------------------ test runners
     def _process_runner(
@@ -198,12 +199,17 @@ class Engine:
     # ------------------------------------------------------------------ repeats
     def _repeat(
         self, info: LanguageInfo, compiled: CompileResult, repeat: int | str, measure: Callable[[], Outcome],
-        job: Job,
+        job: Job, tests_total: int,
     ) -> RunReport:
         def once() -> Outcome:
             if job.last_result is not None:
                 self._between_runs(job)
-            outcome = analysis.reclassify_memory(measure(), info.memory_error_markers)
+            try:
+                measured = measure()
+            except SupervisorKilled as killed:
+                return Outcome(Verdict.runtime_error, 0, tests_total, None, signal=killed.signal_number,
+                               stderr=f"[afterburner] {killed}: the program may not signal its supervisor")
+            outcome = analysis.reclassify_memory(measured, info.memory_error_markers)
             if job.last_result is not None:
                 for extras in self.manager.hook.afterburner_measure(
                     language=info.key, result=job.last_result, workdir=job.io

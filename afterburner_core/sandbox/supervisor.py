@@ -155,6 +155,15 @@ class SupervisorOptions:
         return args
 
 
+class SupervisorKilled(SandboxError):
+    """The supervisor died from a signal. Where the program shares its uid (docker, non-root
+    local) that is the program's doing -- the engine turns it into the job's runtime error."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(f"the supervisor was killed by signal {signal_number}")
+        self.signal_number = signal_number
+
+
 @dataclass
 class Launched:
     """How the supervisor process itself ended."""
@@ -203,6 +212,8 @@ def supervise(
     # The supervisor's own wall guard: every run's timeout plus slack for spawning and sweeping.
     guard_s = len(runs) * (options.timeout_ms / 1000 + 5) + 30
     proc = launcher(command, env, guard_s)
+    if proc.returncode < 0:
+        raise SupervisorKilled(-proc.returncode)
     if proc.returncode != 0:
         raise SandboxError(f"supervisor failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
     try:
