@@ -13,7 +13,9 @@ Definitions (README → Measurement):
 
 from __future__ import annotations
 
+import os
 import signal as signal_module
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,10 +76,22 @@ def tail(data: bytes, limit: int = EXCERPT) -> str:
 
 
 def _read(path: Path) -> bytes:
+    """A file the program may have touched, read without trusting it: a symlink (say to
+    /etc/shadow, planted where an output belongs) is not followed, and anything but a regular file
+    (a FIFO would block us forever) reads as empty."""
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return b""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b""
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
 
 
 def limit_verdict(run: RunRecord, oom_killed: bool) -> tuple[Verdict, str] | None:

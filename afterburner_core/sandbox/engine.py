@@ -37,7 +37,7 @@ from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
-from afterburner_core.sandbox.isolation import job_cgroup, sandbox_netns
+from afterburner_core.sandbox.isolation import jail_uid, job_cgroup, sandbox_netns
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
     Launcher,
@@ -342,6 +342,9 @@ class Engine:
             cwd=job.scratch / "work",
             samples_out=samples_out,
             stop_on_failure=stop_on_failure,
+            jail_uid=jail_uid(job.core) if self.isolate else None,
+            jail_scratch=job.scratch,
+            jail_writable=[job.scratch / "tests", job.io] if plan.test_mode == "harness" else [],
         )
         env = self._environment({**_base_env(job.scratch / "work"), **plan.env}, job)
         result = supervise(plan.argv, runs, options, env, job.scratch, job.launcher)

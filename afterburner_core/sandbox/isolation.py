@@ -1,10 +1,15 @@
-"""Kernel isolation the local backend uses when it can: cgroups (v1 or v2) and a network namespace.
+"""Kernel isolation the local backend uses when it can: cgroups (v1 or v2), a network namespace
+and the supervisor's jail.
 
 As root, each job gets its own cgroup (memory limit without swap, pids limit, exact OOM
-detection, and a member list from which nothing escapes, not even a `setsid` daemon) and joins an
-empty network namespace (no interfaces but a down loopback). Without root neither exists; the
-supervisor then falls back to sampled-RSS memory enforcement, RLIMIT_NPROC and a process-group
-plus subreaper sweep, and the program keeps the host's network (the README's threat model says so).
+detection, and a member list from which nothing escapes, not even a `setsid` daemon), joins an
+empty network namespace (no interfaces but a down loopback), and its program runs jailed: as an
+unprivileged uid of its own (one per measured core, so concurrent jobs cannot signal each other)
+with no capabilities, in a mount namespace where everything but its scratch directory is
+read-only and the host's temp directories are private tmpfs (abrun.c builds it). Without root
+none of this exists; the supervisor then falls back to sampled-RSS memory enforcement,
+RLIMIT_NPROC and a process-group plus subreaper sweep, and the program keeps the host's network
+and the invoking user's file access (docs/threat-model.md says exactly what that means).
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from afterburner_core.paths import cache_root
 from afterburner_core.sandbox.locks import file_lock
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+# Jailed programs run as JAIL_UID_BASE + their measured core: a uid no account uses, distinct per
+# concurrent job (one job per core), so a job can signal only its own processes.
+JAIL_UID_BASE = 2_000_000_000
 
 
 @dataclass
@@ -183,3 +191,22 @@ def _is_netns(path: Path) -> bool:
         return path.exists() and os.stat(path).st_dev != os.stat(path.parent).st_dev
     except OSError:
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def jail_available() -> bool:
+    """Whether the supervisor can jail programs here: root, and mount namespaces permitted (a
+    root user inside an unprivileged container may lack CAP_SYS_ADMIN). Probed once per process."""
+    if os.geteuid() != 0:
+        return False
+    import subprocess
+
+    from afterburner_core.sandbox.supervisor import supervisor_binary
+
+    proc = subprocess.run([str(supervisor_binary()), "--jail-probe"], capture_output=True, timeout=30, check=False)
+    return proc.returncode == 0
+
+
+def jail_uid(core: int) -> int | None:
+    """The uid a job on `core` runs its program as, or None where programs cannot be jailed."""
+    return JAIL_UID_BASE + core if jail_available() else None

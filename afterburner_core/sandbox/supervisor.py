@@ -127,6 +127,11 @@ class SupervisorOptions:
     cwd: Path | None = None
     samples_out: Path | None = None
     stop_on_failure: bool = False
+    # As root: run the program as this uid with no capabilities in a read-only mount namespace in
+    # which only `jail_scratch` is bound back and only `jail_writable` (inside it) is writable to it.
+    jail_uid: int | None = None
+    jail_scratch: Path | None = None
+    jail_writable: list[Path] = field(default_factory=list)
 
     def argv(self) -> list[str]:
         args = [
@@ -152,6 +157,11 @@ class SupervisorOptions:
             args.append(f"--samples-out={self.samples_out}")
         if self.stop_on_failure:
             args.append("--stop-on-failure")
+        if self.jail_uid is not None:
+            args.append(f"--jail-uid={self.jail_uid}")
+            if self.jail_scratch:
+                args.append(f"--jail-scratch={self.jail_scratch}")
+            args += [f"--jail-writable={path}" for path in self.jail_writable]
         return args
 
 

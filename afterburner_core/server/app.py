@@ -9,8 +9,11 @@ report. The blocking sandbox calls run in a thread pool of ``parallel`` workers;
 parses, admits and answers.
 
 The body limit is enforced while the body is read (and from ``Content-Length`` before), the bearer
-token (every path but ``/health`` and the OpenAPI docs) before the body is read at all. Every
-error is a JSON object ``{"error": "one line"}``.
+token (every path but ``/health`` and the OpenAPI docs) before the body is read at all. A body must
+arrive within ``body_timeout_s`` (a slowloris client dribbling bytes gets 408 and the connection is
+closed), and at most ``max_pending_bodies`` bodies are being received at once (more get 503 with
+Retry-After), so slow clients can pin neither memory nor the event loop. Every error is a JSON
+object ``{"error": "one line"}``.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ from afterburner_core.models import (
 log = logging.getLogger("afterburner.server")
 
 DEFAULT_MAX_BODY_BYTES = 16 << 20
+DEFAULT_BODY_TIMEOUT_S = 30.0
+DEFAULT_MAX_PENDING_BODIES = 256
 OPEN_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 LIBRARIES_REFUSED = ("'libraries' is not supported: nothing is installed at run time; each language's image "
                      "comes with its dependencies (send the program without 'libraries')")
@@ -352,12 +357,18 @@ def _report_json(report: RunReport) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------- middleware
 class _Guard:
-    """Bearer token (before the body is read) and the body-size limit (while it is read)."""
+    """Bearer token (before the body is read), then the body-size limit, the body deadline and the
+    cap on bodies in flight (while it is read)."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]], token: str | None, max_body_bytes: int) -> None:
+    def __init__(self, app: Callable[..., Awaitable[None]], token: str | None, max_body_bytes: int,
+                 body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+                 max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES) -> None:
         self.app = app
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
+        self.max_pending_bodies = max_pending_bodies
+        self.pending_bodies = 0  # only touched on the event loop
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -384,21 +395,17 @@ class _Guard:
             if declared > self.max_body_bytes:
                 await _send_json(send, 413, too_large, [(b"connection", b"close")])
                 return
-        chunks: list[bytes] = []
-        total = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > self.max_body_bytes:
-                await _send_json(send, 413, too_large, [(b"connection", b"close")])
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        if self.pending_bodies >= self.max_pending_bodies:
+            await _send_json(send, 503, {"error": "too many requests are still sending their bodies; retry later"},
+                             [(b"retry-after", b"1"), (b"connection", b"close")])
+            return
+        self.pending_bodies += 1
+        try:
+            body = await self._read_body(receive, send, too_large)
+        finally:
+            self.pending_bodies -= 1
+        if body is None:
+            return
         delivered = False
 
         async def replay() -> dict:
@@ -409,6 +416,32 @@ class _Guard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read_body(self, receive: Callable, send: Callable, too_large: dict) -> bytes | None:
+        """The whole body, or None once an error has been answered (too large, too slow) or the
+        client went away."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout_s
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                await _send_json(send, 408, {"error": f"request body not received within {self.body_timeout_s:g} s"},
+                                 [(b"connection", b"close")])
+                return None
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_body_bytes:
+                await _send_json(send, 413, too_large, [(b"connection", b"close")])
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
 
 async def _send_json(send: Callable, status: int, content: dict, headers: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -422,15 +455,20 @@ async def _send_json(send: Callable, status: int, content: dict, headers: list[t
 # ---------------------------------------------------------------------------------------- the app
 def create_app(backend: str = "local", parallel: int | None = None, queue_size: int | None = None,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, token: str | None = None,
-               datasets: Sequence[str] | None = None, sandbox: Any = None) -> FastAPI:
+               datasets: Sequence[str] | None = None, sandbox: Any = None,
+               body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+               max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES) -> FastAPI:
     """The FastAPI application of the execution service.
 
     ``parallel`` jobs run at once (default: the backend's, cores - 1 for local) and ``queue_size``
     more wait (default ``max(32, 8 * parallel)``); beyond that requests get 429 with Retry-After.
     ``datasets`` adds dataset specs (paths, ``hf:...``) that ``/run`` may name besides the registered
     ones. ``sandbox`` injects a ready sandbox-like object (``submit``, ``parallel``) instead of
-    building ``Sandbox(backend, parallel=...)``.
+    building ``Sandbox(backend, parallel=...)``. A body must arrive within ``body_timeout_s``
+    (else 408) and at most ``max_pending_bodies`` may be arriving at once (else 503).
     """
+    if body_timeout_s <= 0 or max_pending_bodies < 1:
+        raise AfterburnerError("body_timeout_s must be positive and max_pending_bodies at least 1")
     if max_body_bytes < 1:
         raise AfterburnerError("max_body_bytes must be positive")
     if parallel is not None and parallel < 1:
@@ -458,7 +496,8 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
         lifespan=lifespan,
     )
     app.state.service = service
-    app.add_middleware(_Guard, token=token, max_body_bytes=max_body_bytes)
+    app.add_middleware(_Guard, token=token, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s,
+                       max_pending_bodies=max_pending_bodies)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -480,8 +519,10 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
     errors: dict[int | str, dict[str, Any]] = {
         code: {"model": ErrorBody, "description": text} for code, text in (
             (400, "bad request (unknown language, libraries, ...)"), (401, "bearer token missing or wrong"),
-            (404, "unknown problem"), (413, "body too large / batch over capacity"), (422, "malformed request"),
-            (429, "queue full (Retry-After)"), (503, "shutting down or sandbox failure (Retry-After)"))}
+            (404, "unknown problem"), (408, "body not received in time"),
+            (413, "body too large / batch over capacity"), (422, "malformed request"),
+            (429, "queue full (Retry-After)"),
+            (503, "shutting down, sandbox failure or too many bodies in flight (Retry-After)"))}
 
     async def one(body: ExecuteBody | RunBody) -> JSONResponse:
         request = await asyncio.to_thread(service.prepare, body)
