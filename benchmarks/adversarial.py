@@ -8,9 +8,12 @@
    (bombs, floods, daemons, endless loops, disk filling, forged measurement, binary output,
    closed stdout, compile-time bombs), in every language it exists for, under tight limits; each
    attack's verdict is recorded, and processes it leaves behind are counted.
-3. `after`: the same batch again. A metric `agrees` when the after-interval and the before-interval
-   overlap (a difference the measurement itself cannot resolve); the run `same` when every metric
-   of every job agrees and no attack left a process behind.
+3. `after`: the same batch again. The batch is measured twice before the corpus (`before`,
+   `control`): on a shared machine two batches seconds apart already differ by more than either's
+   interval, and that drift is not the corpus's doing. A metric `agrees` when its after-interval
+   overlaps the hull of the two before-intervals (a difference the measurement itself cannot
+   resolve); the run is the `same` when every metric of every job agrees and no attack left a
+   process behind. `control_agrees` shows whether the two before-batches agreed with each other.
 
 Prints the JSON and writes it to `benchmarks/results/adversarial.json`.
 """
@@ -128,16 +131,23 @@ def corpus(sandbox: Sandbox, languages: list[str], marker: str) -> dict[str, Any
             "leftover_processes": leftovers}
 
 
-def compare(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def compare(before: dict[str, dict[str, Any]], control: dict[str, dict[str, Any]],
+            after: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per job and metric: does the after-interval overlap the hull of the before-intervals?"""
     result: dict[str, Any] = {}
     for language, metrics in before.items():
         result[language] = {}
         for m in METRICS:
-            lo1, hi1 = metrics[m]["ci"]
-            lo2, hi2 = after[language][m]["ci"]
+            first, second, last = metrics[m]["ci"], control[language][m]["ci"], after[language][m]["ci"]
+            hull = [min(first[0], second[0]), max(first[1], second[1])]
             b, a = metrics[m]["median"], after[language][m]["median"]
             result[language][m] = {
-                "agrees": bool(lo1 <= hi2 and lo2 <= hi1),
+                "agrees": _overlap(last, hull),
+                "control_agrees": _overlap(first, second),
                 "relative_change": round((a - b) / b, 4) if b else None,
             }
     return result
@@ -156,9 +166,10 @@ def main() -> None:
         sandbox.execute(ExecutionRequest(code=NORMAL[language], language=language))
     marker = "abadv" + secrets.token_hex(6)
     before = batch(sandbox, languages, args.repeat)
+    control = batch(sandbox, languages, args.repeat)
     attacked = corpus(sandbox, languages, marker)
     after = batch(sandbox, languages, args.repeat)
-    agreement = compare(before, after)
+    agreement = compare(before, control, after)
     same = all(v["agrees"] for metrics in agreement.values() for v in metrics.values())
     output = {
         "backend": args.backend,
@@ -166,6 +177,7 @@ def main() -> None:
                       "jail": jail_available()} if args.backend == "local" else {},
         "repeat": args.repeat,
         "before": before,
+        "control": control,
         "corpus": attacked,
         "after": after,
         "agreement": agreement,
