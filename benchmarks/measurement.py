@@ -68,7 +68,7 @@ def _binary_for(sandbox: Sandbox, code: str) -> Path:
     report = sandbox.execute(ExecutionRequest(code=code, language="cpp"))
     assert report.compile.ok, report.compile.stderr
     plan = sandbox.backend.manager.hook.afterburner_compile(language="cpp", source=code, workdir=Path("/tmp"),
-                                                             purpose="program")
+                                                             purpose="program", toolchain=None)
     key = cache_key(plan)
     return cache_root() / "compile" / key[:2] / key / "main"
 

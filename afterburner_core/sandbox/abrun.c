@@ -119,6 +119,7 @@ static pthread_mutex_t sampler_lock = PTHREAD_MUTEX_INITIALIZER;
 static run_result *current = NULL; /* guarded by sampler_lock */
 static int64_t last_t = 0, last_rss = -1;
 static FILE *samples_fp = NULL;
+static int samples_to_stdout = 0; /* --samples-out=-: raw samples follow the JSON report line */
 static long page_kb = 4;
 /* The child writes CLOCK_MONOTONIC into this shared page just before execve, so the start of a
  * run does not depend on how quickly the supervisor is scheduled after the exec. */
@@ -908,7 +909,15 @@ int main(int argc, char **argv) {
     exec_stamp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (exec_stamp == MAP_FAILED) exec_stamp = NULL;
     raise_priority(11);
-    if (opt_samples_out) samples_fp = open_output(opt_samples_out);
+    if (opt_samples_out && strcmp(opt_samples_out, "-") == 0) {
+        /* Samples go to our stdout after the report, through an anonymous memory file in between:
+         * no path exists that a program sharing our uid could open and rewrite. */
+        int memfd = (int)syscall(SYS_memfd_create, "abrun-samples", 1u /* MFD_CLOEXEC */);
+        samples_fp = memfd >= 0 ? fdopen(memfd, "w+") : NULL;
+        samples_to_stdout = 1;
+    } else if (opt_samples_out) {
+        samples_fp = open_output(opt_samples_out);
+    }
     pthread_t th;
     pthread_create(&th, NULL, sampler_main, NULL);
     static run_result results[MAX_RUNS];
@@ -925,7 +934,7 @@ int main(int argc, char **argv) {
     }
     atomic_store(&sampler_stop, 1);
     pthread_join(th, NULL);
-    if (samples_fp) fclose(samples_fp);
+    if (samples_fp && !samples_to_stdout) fclose(samples_fp);
     int64_t total = now_ns() - t0;
     FILE *o = stdout;
     fprintf(o, "{\"supervisor_ns\":%lld,\"sample_us\":%lld,\"jailed\":%s,\"runs\":[", (long long)total,
@@ -949,5 +958,14 @@ int main(int argc, char **argv) {
                 (long long)r->peak_kb, r->integral_kb_ns, (long long)r->instructions);
     }
     fputs("]}\n", o);
+    if (samples_to_stdout && samples_fp) {
+        char chunk[65536];
+        size_t n;
+        fflush(samples_fp);
+        rewind(samples_fp);
+        while ((n = fread(chunk, 1, sizeof chunk, samples_fp)) > 0) fwrite(chunk, 1, n, o);
+        fclose(samples_fp);
+    }
+    fflush(o);
     return 0;
 }

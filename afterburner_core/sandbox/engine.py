@@ -44,7 +44,6 @@ from afterburner_core.sandbox.supervisor import (
     SupervisorKilled,
     SupervisorOptions,
     SupervisorResult,
-    read_samples,
     supervise,
     supervisor_digest,
 )
@@ -130,7 +129,7 @@ class Engine:
 
             def once() -> Outcome:
                 out, err = job.io / "stdout", job.io / "stderr"
-                result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job, None)
+                result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job)
                 return analysis.program_outcome(result, out, err, oom, STDOUT_REPORT_LIMIT)
 
             report = self._repeat(info, compiled, request.repeat, once, job, 1)
@@ -167,7 +166,7 @@ class Engine:
     ) -> Callable[[], Outcome]:
         def once() -> Outcome:
             runs = [(tests_dir / f"{i}.in", tests_dir / f"{i}.out", tests_dir / f"{i}.err") for i in range(len(tests))]
-            result, oom = self._supervise(plan, runs, limits, job, None, stop_on_failure=True)
+            result, oom = self._supervise(plan, runs, limits, job, stop_on_failure=True)
             return analysis.process_tests_outcome(result, tests, tests_dir, evaluate, baseline, oom)
 
         return once
@@ -177,7 +176,6 @@ class Engine:
         limits: Limits, job: Job,
     ) -> Callable[[], Outcome]:
         timings = job.io / "timings.tsv"
-        samples_file = job.io / "samples.bin"
         out, err = job.io / "harness.out", job.io / "harness.err"
         cap = limits.output_kb * 1024
         argv = [*plan.argv, str(tests_dir), str(len(tests)), str(timings), str(cap)]
@@ -187,9 +185,9 @@ class Engine:
         def once() -> Outcome:
             timings.unlink(missing_ok=True)
             result, oom = self._supervise(
-                harness_plan, [(Path("/dev/null"), out, err)], limits, job, samples_file, timeout_s=timeout_s
+                harness_plan, [(Path("/dev/null"), out, err)], limits, job, record_samples=True, timeout_s=timeout_s
             )
-            samples = read_samples(samples_file) if samples_file.exists() else []
+            samples = result.samples
             return analysis.harness_tests_outcome(
                 result, tests, tests_dir, timings, err, evaluate, int(limits.timeout_s * 1e9), oom, samples
             )
@@ -321,7 +319,7 @@ class Engine:
 
     def _supervise(
         self, plan: RunPlan, runs: list[tuple[Path, Path, Path]], limits: Limits, job: Job,
-        samples_out: Path | None, timeout_s: float | None = None, stop_on_failure: bool = False,
+        record_samples: bool = False, timeout_s: float | None = None, stop_on_failure: bool = False,
     ) -> tuple[SupervisorResult, bool]:
         cgroup = job.cgroup
         before = cgroup.oom_kills() if cgroup else 0
@@ -340,7 +338,7 @@ class Engine:
             cgroup_procs=cgroup.procs_file if cgroup else None,
             netns=self._netns(),
             cwd=job.scratch / "work",
-            samples_out=samples_out,
+            record_samples=record_samples,
             stop_on_failure=stop_on_failure,
             jail_uid=jail_uid(job.core) if self.isolate else None,
             jail_scratch=job.scratch,
@@ -382,7 +380,7 @@ class Engine:
         plan = self._run_plan(info, compiled, "program", limits, job)
         calib = job.private_dir(job.io / "calibration")
         runs = [(Path("/dev/null"), calib / f"{i}.out", calib / f"{i}.err") for i in range(CALIBRATION_RUNS)]
-        result, _ = self._supervise(plan, runs, limits, job, None)
+        result, _ = self._supervise(plan, runs, limits, job)
         good = [r for r in result.runs if r.exit_code == 0 and not r.signal]
         if not good:
             return Baseline()

@@ -107,7 +107,7 @@ class SupervisorResult:
     runs: list[RunRecord]
     supervisor_ns: int
     sample_us: int
-    samples_file: Path | None = None
+    samples: list[tuple[int, int]] = field(default_factory=list)  # (t_ns, rss_kb) when recorded
     cgroup: dict[str, int] = field(default_factory=dict)
 
 
@@ -125,7 +125,7 @@ class SupervisorOptions:
     cgroup_procs: str | None = None
     netns: str | None = None
     cwd: Path | None = None
-    samples_out: Path | None = None
+    record_samples: bool = False  # the sampler's (t_ns, rss_kb) log, returned in the result
     stop_on_failure: bool = False
     # As root: run the program as this uid with no capabilities in a read-only mount namespace in
     # which only `jail_scratch` is bound back and only `jail_writable` (inside it) is writable to it.
@@ -153,8 +153,8 @@ class SupervisorOptions:
             args.append(f"--netns={self.netns}")
         if self.cwd:
             args.append(f"--cwd={self.cwd}")
-        if self.samples_out:
-            args.append(f"--samples-out={self.samples_out}")
+        if self.record_samples:
+            args.append("--samples-out=-")
         if self.stop_on_failure:
             args.append("--stop-on-failure")
         if self.jail_uid is not None:
@@ -226,23 +226,23 @@ def supervise(
         raise SupervisorKilled(-proc.returncode)
     if proc.returncode != 0:
         raise SandboxError(f"supervisor failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[:500]}")
+    report, _, raw_samples = proc.stdout.partition(b"\n")
     try:
-        data = json.loads(proc.stdout)
+        data = json.loads(report)
     except json.JSONDecodeError as exc:
         raise SandboxError(f"supervisor printed no report: {proc.stdout[:200]!r}") from exc
     return SupervisorResult(
         runs=[RunRecord(**run) for run in data["runs"]],
         supervisor_ns=data["supervisor_ns"],
         sample_us=data["sample_us"],
-        samples_file=options.samples_out,
+        samples=parse_samples(raw_samples) if options.record_samples else [],
     )
 
 
-def read_samples(path: Path) -> list[tuple[int, int]]:
-    """The (t_ns, rss_kb) pairs the sampler logged with --samples-out."""
+def parse_samples(data: bytes) -> list[tuple[int, int]]:
+    """The (t_ns, rss_kb) pairs of the sampler's log (two native int64 per sample)."""
     import array
 
     raw = array.array("q")
-    data = path.read_bytes()
     raw.frombytes(data[: len(data) - len(data) % 16])
     return list(zip(raw[0::2], raw[1::2], strict=True))
