@@ -87,6 +87,9 @@ static int opt_jail_uid = -1; /* >= 0: jail the program as this uid (root only) 
 static const char *opt_jail_scratch = NULL;
 static const char *opt_jail_writable[8];
 static int n_jail_writable = 0;
+static const char *opt_jail_bind_rw[8]; /* more directories bound back writable (a build cache) */
+static int n_jail_bind_rw = 0;
+static int opt_jail_keep_cwd = 0; /* the cwd is real (a compile's staging), not a fresh tmpfs */
 static int jail_ns_fd = -1; /* the prepared mount namespace the children join */
 static int perf_usable = 1; /* cleared after the first failed perf_event_open */
 
@@ -510,6 +513,10 @@ static int build_jail_namespace(void) {
     int scratch_fd = -1;
     if (opt_jail_scratch && (scratch_fd = open(opt_jail_scratch, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return perror("abrun: jail: scratch"), -1;
+    int rw_fds[8];
+    for (int i = 0; i < n_jail_bind_rw; i++)
+        if ((rw_fds[i] = open(opt_jail_bind_rw[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+            return fprintf(stderr, "abrun: jail: %s: %s\n", opt_jail_bind_rw[i], strerror(errno)), -1;
     if (hide_home() != 0) return -1;
     char opts[128];
     snprintf(opts, sizeof opts, "size=%lld,mode=1777", (long long)jail_tmpfs_bytes());
@@ -525,7 +532,12 @@ static int build_jail_namespace(void) {
             return fprintf(stderr, "abrun: jail: bind scratch: %s\n", strerror(errno)), -1;
         close(scratch_fd);
     }
-    if (opt_cwd) {
+    for (int i = 0; i < n_jail_bind_rw; i++) {
+        if (mkdir_p(opt_jail_bind_rw[i], 0755) != 0 || bind_fd(rw_fds[i], opt_jail_bind_rw[i], 1) != 0)
+            return fprintf(stderr, "abrun: jail: bind %s: %s\n", opt_jail_bind_rw[i], strerror(errno)), -1;
+        close(rw_fds[i]);
+    }
+    if (opt_cwd && !opt_jail_keep_cwd) {
         snprintf(opts, sizeof opts, "size=%lld,mode=0700,uid=%d,gid=%d", (long long)jail_tmpfs_bytes(), opt_jail_uid,
                  opt_jail_uid);
         if (mount("tmpfs", opt_cwd, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
@@ -851,6 +863,7 @@ int main(int argc, char **argv) {
         {"make-netns", required_argument, 0, 'N'},   {"stop-on-failure", no_argument, 0, 'F'},
         {"jail-uid", required_argument, 0, 'U'},     {"jail-scratch", required_argument, 0, 'J'},
         {"jail-writable", required_argument, 0, 'W'}, {"jail-probe", no_argument, 0, 'P'},
+        {"jail-bind-rw", required_argument, 0, 'B'},  {"jail-keep-cwd", no_argument, 0, 'K'},
         {0, 0, 0, 0}};
     int probe = 0;
     const char *runs_path = NULL;
@@ -877,6 +890,8 @@ int main(int argc, char **argv) {
         case 'J': opt_jail_scratch = optarg; break;
         case 'W': if (n_jail_writable < 8) opt_jail_writable[n_jail_writable++] = optarg; break;
         case 'P': probe = 1; break;
+        case 'B': if (n_jail_bind_rw < 8) opt_jail_bind_rw[n_jail_bind_rw++] = optarg; break;
+        case 'K': opt_jail_keep_cwd = 1; break;
         default: fprintf(stderr, "abrun: bad option\n"); return 2;
         }
     }

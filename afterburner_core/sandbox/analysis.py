@@ -75,7 +75,7 @@ def tail(data: bytes, limit: int = EXCERPT) -> str:
     return text if len(text) <= limit else "…" + text[-limit:]
 
 
-def _read(path: Path) -> bytes:
+def read_untrusted(path: Path) -> bytes:
     """A file the program may have touched, read without trusting it: a symlink (say to
     /etc/shadow, planted where an output belongs) is not followed, and anything but a regular file
     (a FIFO would block us forever) reads as empty."""
@@ -143,7 +143,7 @@ def program_outcome(result: SupervisorResult, out: Path, err: Path, oom_killed: 
     )
     broken = limit_verdict(run, oom_killed)
     verdict, message = broken if broken else (Verdict.accepted, "")
-    stderr = tail(_read(err))
+    stderr = tail(read_untrusted(err))
     if message and verdict != Verdict.runtime_error:
         stderr = (stderr + "\n" if stderr else "") + f"[afterburner] {message}"
     return Outcome(
@@ -153,7 +153,7 @@ def program_outcome(result: SupervisorResult, out: Path, err: Path, oom_killed: 
         measurement=measurement if verdict != Verdict.sandbox_error else None,
         exit_code=run.exit_code if run.exit_code >= 0 else None,
         signal=run.signal or None,
-        stdout=decode(_read(out), stdout_limit),
+        stdout=decode(read_untrusted(out), stdout_limit),
         stderr=stderr,
     )
 
@@ -198,8 +198,8 @@ def process_tests_outcome(
     passed = 0
     for index, run in enumerate(runs):
         test = tests[index]
-        out = _read(tests_dir / f"{index}.out")
-        err = _read(tests_dir / f"{index}.err")
+        out = read_untrusted(tests_dir / f"{index}.out")
+        err = read_untrusted(tests_dir / f"{index}.err")
         broken = limit_verdict(run, oom_killed and index == len(runs) - 1)
         if broken:
             verdict, message = broken
@@ -239,7 +239,7 @@ class HarnessLine:
 
 def parse_timings(path: Path) -> list[HarnessLine]:
     lines = []
-    for raw in _read(path).decode("utf-8", errors="replace").splitlines():
+    for raw in read_untrusted(path).decode("utf-8", errors="replace").splitlines():
         parts = raw.split("\t", 5)
         if len(parts) < 5:
             break
@@ -291,7 +291,7 @@ def harness_tests_outcome(
     """One harness process looped over the tests and logged a timing line per test."""
     run = result.runs[0]
     lines = parse_timings(timings_file)
-    stderr = tail(_read(harness_err))
+    stderr = tail(read_untrusted(harness_err))
     passed = 0
     previous_end = run.start_ns
     for line in lines:
@@ -302,7 +302,7 @@ def harness_tests_outcome(
             return _tampered(passed, tests, stderr, "test timings fall outside the supervised run")
         previous_end = line.t1_ns
         test = tests[index]
-        out = _read(tests_dir / f"{index}.out")
+        out = read_untrusted(tests_dir / f"{index}.out")
         if line.t1_ns - line.t0_ns > per_test_timeout_ns:
             return Outcome(Verdict.time_limit, passed, len(tests), None, None, None, decode(out, EXCERPT), stderr,
                            _failing(index, test, None, "time limit exceeded"))

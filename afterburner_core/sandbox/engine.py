@@ -37,7 +37,7 @@ from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
-from afterburner_core.sandbox.isolation import jail_uid, job_cgroup, sandbox_netns
+from afterburner_core.sandbox.isolation import compile_uid, jail_uid, job_cgroup, own_tree, sandbox_netns
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
     Launcher,
@@ -263,6 +263,20 @@ class Engine:
         """The network namespace runs join (an empty one, as root); None where the backend has one."""
         return sandbox_netns() if self.isolate else None
 
+    def _compile_jail(self, env: dict[str, str]) -> tuple[int, list[Path]] | None:
+        """As root, compilers run jailed like programs (their own uid, read-only host, no private
+        files): a source must not make its compiler read a host secret into an error message or
+        a binary (`#include "/root/.ssh/id_rsa"`). The plugins' build caches under the cache root
+        (Go's) stay writable for that uid. None where jails are unavailable."""
+        uid = compile_uid() if self.isolate else None
+        if uid is None:
+            return None
+        root = str(cache_root())
+        caches = sorted({Path(value) for value in env.values() if value.startswith(root + os.sep)})
+        for cache in caches:
+            own_tree(cache, uid)
+        return uid, caches
+
     def _between_runs(self, job: Job) -> None:
         """Each repeat starts from an empty working directory: a program must not answer its second
         run from files its first run left behind (a cache would fake a fast median)."""
@@ -285,16 +299,25 @@ class Engine:
         if plan is None:
             raise SandboxError(f"the {info.key} plugin returned no compile plan")
         plan.env = self._environment(plan.env, job)
+        jail = self._compile_jail(plan.env)
+
         def run_command(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
             options = SupervisorOptions(
                 cpu=job.core, sampler_cpu=self.pool.layout.housekeeping,
                 timeout_ms=int(limits.compile_timeout_s * 1000), memory_kb=limits.compile_memory_mb * 1024,
                 output_bytes=1 << 20, fsize_bytes=1 << 30, nproc=4096, sample_us=1000, cwd=cwd,
+                netns=self._netns(),
             )
+            if jail is not None:
+                uid, caches = jail
+                os.chown(cwd, uid, uid)
+                options.jail_uid, options.jail_scratch, options.jail_keep_cwd = uid, cwd, True
+                options.jail_bind_rw = caches
             result = supervise(argv, [(Path("/dev/null"), cwd / ".compile.out", cwd / ".compile.err")], options, env,
                                job.scratch, job.launcher)
             run = result.runs[0]
-            message = analysis.tail((cwd / ".compile.err").read_bytes() + (cwd / ".compile.out").read_bytes(), 8192)
+            message = analysis.tail(analysis.read_untrusted(cwd / ".compile.err")
+                                    + analysis.read_untrusted(cwd / ".compile.out"), 8192)
             for name in (".compile.out", ".compile.err"):
                 (cwd / name).unlink(missing_ok=True)
             broken = analysis.limit_verdict(run, False)

@@ -207,6 +207,28 @@ def jail_available() -> bool:
     return proc.returncode == 0
 
 
+# Compilers run jailed as one uid of their own: it owns the staging directory of each compile and
+# the plugins' shared build caches (Go's), and can read nothing private of the host.
+COMPILE_UID = JAIL_UID_BASE - 1
+
+
+def compile_uid() -> int | None:
+    """The uid compilers run as, or None where they cannot be jailed."""
+    return COMPILE_UID if jail_available() else None
+
+
+def own_tree(path: Path, uid: int) -> None:
+    """Make `path` (created if missing) and everything under it belong to `uid` (once: a tree
+    whose top already belongs to it is left alone). Symlinks are not followed."""
+    path.mkdir(parents=True, exist_ok=True)
+    if path.lstat().st_uid == uid:
+        return
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, uid)
+    os.lchown(path, uid, uid)
+
+
 def jail_uid(core: int) -> int | None:
     """The uid a job on `core` runs its program as, or None where programs cannot be jailed."""
     return JAIL_UID_BASE + core if jail_available() else None

@@ -132,6 +132,9 @@ class SupervisorOptions:
     jail_uid: int | None = None
     jail_scratch: Path | None = None
     jail_writable: list[Path] = field(default_factory=list)
+    # compiles: keep the real cwd (the staging directory) and bind these back writable too
+    jail_keep_cwd: bool = False
+    jail_bind_rw: list[Path] = field(default_factory=list)
 
     def argv(self) -> list[str]:
         args = [
@@ -162,6 +165,9 @@ class SupervisorOptions:
             if self.jail_scratch:
                 args.append(f"--jail-scratch={self.jail_scratch}")
             args += [f"--jail-writable={path}" for path in self.jail_writable]
+            args += [f"--jail-bind-rw={path}" for path in self.jail_bind_rw]
+            if self.jail_keep_cwd:
+                args.append("--jail-keep-cwd")
         return args
 
 

@@ -1,9 +1,7 @@
-"""The known gap of the local backend (docs/threat-model.md): compilation is not jailed.
-
-A compiler is trusted, but the source can make it read a host file and echo it in its error
-message (C++ `#include`) or embed it in the binary (Rust `include_str!`). Until the compile step
-runs in the supervisor's jail these fail on the local backend, which is recorded as a strict
-expected failure there: the day the gap is closed, the XPASS tells us to drop the marker.
+"""Compilers read what the source tells them to: a host file echoed in an error message (C++
+`#include`) or embedded in the binary (Rust `include_str!`). Compiles therefore run jailed too (as
+root: their own uid, read-only host, private files unreadable; in docker: inside the container),
+so no secret of the host can come back.
 """
 
 from __future__ import annotations
@@ -23,12 +21,10 @@ SOURCES = {
 
 @pytest.mark.parametrize("language", sorted(SOURCES))
 def test_compiler_cannot_read_host_secrets(
-    sandbox: Sandbox, backend: str, language: str, canaries: Canaries, request: pytest.FixtureRequest
+    sandbox: Sandbox, backend: str, language: str, canaries: Canaries
 ) -> None:
     require_isolation(backend)
     require_language(language)
-    if backend == "local":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="compilation is not jailed on the local backend"))
     path, secret = next((p, s) for p, s in canaries.secrets.items() if p.parent.name != "adversarial")
     code = SOURCES[language].replace("@SECRET@", str(path)) + f"// {canaries.marker}\n"
     report = sandbox.execute(ExecutionRequest(code=code, language=language))
