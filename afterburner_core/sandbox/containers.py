@@ -36,6 +36,7 @@ from afterburner_core.errors import SandboxError, ToolchainMissingError
 from afterburner_core.languages import LanguageInfo, ToolchainStatus, parse_version
 from afterburner_core.paths import cache_root
 from afterburner_core.sandbox.agent_channel import AgentChannel, AgentLauncher
+from afterburner_core.sandbox.resources import publish_resources
 from afterburner_core.sandbox.supervisor import agent_binary, supervisor_binary
 
 POOL_LABEL = "org.afterburner.pool"
@@ -175,23 +176,6 @@ class ContainerPool:
             tmp.chmod(0o755)
             tmp.replace(target)
         return str(target)
-
-    def resources(self, info: LanguageInfo) -> dict[str, str]:
-        """Copy the plugin's resource files where containers can read them; name -> path."""
-        paths: dict[str, str] = {}
-        directory = self.root / "resources" / info.key
-        directory.mkdir(mode=0o755, exist_ok=True)
-        for name in info.plugin.resources:
-            source = info.plugin.resource_path(name)
-            target = directory / name
-            content = source.read_bytes()
-            if not target.exists() or target.read_bytes() != content:
-                tmp = target.with_suffix(f".tmp{os.getpid()}")
-                tmp.write_bytes(content)
-                tmp.chmod(0o644)
-                tmp.replace(target)
-            paths[name] = str(target)
-        return paths
 
     # ---------------------------------------------------------------- leasing
     @contextlib.contextmanager
@@ -360,6 +344,6 @@ class ContainerPool:
             raise ToolchainMissingError(
                 f"the image {info.docker_image} lacks {', '.join(missing)}: afterburner images build -l {info.key} --force"
             )
-        status = ToolchainStatus(True, parse_version(version_text), "", {**paths, **self.resources(info)})
+        status = ToolchainStatus(True, parse_version(version_text), "", {**paths, **publish_resources(info, self.root / "resources")})
         self._toolchains[image_id] = status
         return status

@@ -8,6 +8,7 @@ housekeeping core. Language plugins are reached only through the plugin manager'
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -38,6 +39,7 @@ from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
 from afterburner_core.sandbox.isolation import compile_uid, jail_uid, job_cgroup, own_tree, sandbox_netns
+from afterburner_core.sandbox.resources import publish_resources
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
     Launcher,
@@ -112,6 +114,7 @@ class Engine:
         self.sample_us = sample_us
         self.manager = manager or get_manager()
         self._baselines: dict[str, Baseline] = {}
+        self._resources: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ public API
     def execute(self, request: ExecutionRequest) -> RunReport:
@@ -240,7 +243,14 @@ class Engine:
         return self.manager.require_toolchain(name)
 
     def _toolchain(self, info: LanguageInfo) -> ToolchainStatus:
-        return info.toolchain()
+        """The host's toolchain, plus the plugin's resources published where a jailed run sees them."""
+        status = info.toolchain()
+        if not info.plugin.resources:
+            return status
+        published = self._resources.get(info.key)
+        if published is None:
+            published = self._resources[info.key] = publish_resources(info, cache_root() / "resources")
+        return dataclasses.replace(status, paths={**status.paths, **published})
 
     @contextlib.contextmanager
     def _job(self, info: LanguageInfo, limits: Limits) -> Iterator[Job]:
