@@ -172,3 +172,22 @@ def test_repeats_cannot_reuse_files_from_earlier_runs(engine) -> None:
     report = engine.execute(ExecutionRequest(code=CACHING_PROGRAM, language="python", repeat=3))
     assert report.verdict == Verdict.accepted
     assert report.ci.time_ms[0] > 150, report.ci
+
+
+@pytest.mark.parametrize("language", ["python", "go"])
+def test_runs_work_with_the_cache_under_tmp(tmp_path: Path, language: str) -> None:
+    """As root, programs and compilers run jailed behind a private /tmp: a cache root (compile
+    artifacts, published harnesses, Go's build cache) under /tmp must still be visible to them."""
+    require_language(language)
+    from tests.corpus import SOLUTIONS
+
+    solution = tmp_path / "solution.txt"
+    solution.write_text(SOLUTIONS["accepted"][language])
+    problem = tmp_path / "problem.json"
+    from tests.corpus import PROBLEM
+
+    problem.write_text(PROBLEM.model_dump_json())
+    result = run_cli("run", str(solution), "-p", str(PROBLEM.problem_id), "-d", str(problem), "-l", language,
+                     "--json", env={"AFTERBURNER_CACHE": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.stdout[-800:] + result.stderr[-800:]
+    assert json.loads(result.stdout)["verdict"] == "accepted"

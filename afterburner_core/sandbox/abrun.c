@@ -89,6 +89,8 @@ static const char *opt_jail_writable[8];
 static int n_jail_writable = 0;
 static const char *opt_jail_bind_rw[8]; /* more directories bound back writable (a build cache) */
 static int n_jail_bind_rw = 0;
+static const char *opt_jail_bind_ro[8]; /* directories the private /tmp would hide (a cache root) */
+static int n_jail_bind_ro = 0;
 static int opt_jail_keep_cwd = 0; /* the cwd is real (a compile's staging), not a fresh tmpfs */
 static int jail_ns_fd = -1; /* the prepared mount namespace the children join */
 static int perf_usable = 1; /* cleared after the first failed perf_event_open */
@@ -513,6 +515,10 @@ static int build_jail_namespace(void) {
     int scratch_fd = -1;
     if (opt_jail_scratch && (scratch_fd = open(opt_jail_scratch, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return perror("abrun: jail: scratch"), -1;
+    int ro_fds[8];
+    for (int i = 0; i < n_jail_bind_ro; i++)
+        if ((ro_fds[i] = open(opt_jail_bind_ro[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+            return fprintf(stderr, "abrun: jail: %s: %s\n", opt_jail_bind_ro[i], strerror(errno)), -1;
     int rw_fds[8];
     for (int i = 0; i < n_jail_bind_rw; i++)
         if ((rw_fds[i] = open(opt_jail_bind_rw[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -526,6 +532,11 @@ static int build_jail_namespace(void) {
         if (lstat(tmpdirs[i], &st) != 0 || !S_ISDIR(st.st_mode)) continue;
         if (mount("tmpfs", tmpdirs[i], "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
             return fprintf(stderr, "abrun: jail: tmpfs on %s: %s\n", tmpdirs[i], strerror(errno)), -1;
+    }
+    for (int i = 0; i < n_jail_bind_ro; i++) {
+        if (mkdir_p(opt_jail_bind_ro[i], 0755) != 0 || bind_fd(ro_fds[i], opt_jail_bind_ro[i], 0) != 0)
+            return fprintf(stderr, "abrun: jail: bind %s: %s\n", opt_jail_bind_ro[i], strerror(errno)), -1;
+        close(ro_fds[i]);
     }
     if (scratch_fd >= 0) {
         if (mkdir_p(opt_jail_scratch, 0755) != 0 || bind_fd(scratch_fd, opt_jail_scratch, 1) != 0)
@@ -864,6 +875,7 @@ int main(int argc, char **argv) {
         {"jail-uid", required_argument, 0, 'U'},     {"jail-scratch", required_argument, 0, 'J'},
         {"jail-writable", required_argument, 0, 'W'}, {"jail-probe", no_argument, 0, 'P'},
         {"jail-bind-rw", required_argument, 0, 'B'},  {"jail-keep-cwd", no_argument, 0, 'K'},
+        {"jail-bind-ro", required_argument, 0, 'O'},
         {0, 0, 0, 0}};
     int probe = 0;
     const char *runs_path = NULL;
@@ -892,6 +904,7 @@ int main(int argc, char **argv) {
         case 'P': probe = 1; break;
         case 'B': if (n_jail_bind_rw < 8) opt_jail_bind_rw[n_jail_bind_rw++] = optarg; break;
         case 'K': opt_jail_keep_cwd = 1; break;
+        case 'O': if (n_jail_bind_ro < 8) opt_jail_bind_ro[n_jail_bind_ro++] = optarg; break;
         default: fprintf(stderr, "abrun: bad option\n"); return 2;
         }
     }

@@ -38,7 +38,14 @@ from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
-from afterburner_core.sandbox.isolation import compile_uid, jail_uid, job_cgroup, own_tree, sandbox_netns
+from afterburner_core.sandbox.isolation import (
+    compile_uid,
+    hidden_by_jail,
+    jail_uid,
+    job_cgroup,
+    own_tree,
+    sandbox_netns,
+)
 from afterburner_core.sandbox.resources import publish_resources
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
@@ -323,6 +330,7 @@ class Engine:
                 os.chown(cwd, uid, uid)
                 options.jail_uid, options.jail_scratch, options.jail_keep_cwd = uid, cwd, True
                 options.jail_bind_rw = caches
+                options.jail_bind_ro = hidden_by_jail(cache_root())
             result = supervise(argv, [(Path("/dev/null"), cwd / ".compile.out", cwd / ".compile.err")], options, env,
                                job.scratch, job.launcher)
             run = result.runs[0]
@@ -376,6 +384,7 @@ class Engine:
             jail_uid=jail_uid(job.core) if self.isolate else None,
             jail_scratch=job.scratch,
             jail_writable=[job.scratch / "tests", job.io] if plan.test_mode == "harness" else [],
+            jail_bind_ro=hidden_by_jail(cache_root()),
         )
         env = self._environment({**_base_env(job.scratch / "work"), **plan.env}, job)
         result = supervise(plan.argv, runs, options, env, job.scratch, job.launcher)

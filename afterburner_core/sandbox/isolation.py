@@ -229,6 +229,15 @@ def own_tree(path: Path, uid: int) -> None:
     os.lchown(path, uid, uid)
 
 
+JAIL_PRIVATE_DIRS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+
+
+def hidden_by_jail(path: Path) -> list[Path]:
+    """[path] when the jail's private temp directories would hide it (bind it back), else []."""
+    resolved = path.resolve()
+    return [resolved] if any(resolved.is_relative_to(d) for d in JAIL_PRIVATE_DIRS) else []
+
+
 def jail_uid(core: int) -> int | None:
     """The uid a job on `core` runs its program as, or None where programs cannot be jailed."""
     return JAIL_UID_BASE + core if jail_available() else None

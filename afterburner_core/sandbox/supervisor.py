@@ -135,6 +135,8 @@ class SupervisorOptions:
     # compiles: keep the real cwd (the staging directory) and bind these back writable too
     jail_keep_cwd: bool = False
     jail_bind_rw: list[Path] = field(default_factory=list)
+    # visible read-only although under a path the jail replaces (a cache root under /tmp)
+    jail_bind_ro: list[Path] = field(default_factory=list)
 
     def argv(self) -> list[str]:
         args = [
@@ -165,6 +167,7 @@ class SupervisorOptions:
             if self.jail_scratch:
                 args.append(f"--jail-scratch={self.jail_scratch}")
             args += [f"--jail-writable={path}" for path in self.jail_writable]
+            args += [f"--jail-bind-ro={path}" for path in self.jail_bind_ro]
             args += [f"--jail-bind-rw={path}" for path in self.jail_bind_rw]
             if self.jail_keep_cwd:
                 args.append("--jail-keep-cwd")
