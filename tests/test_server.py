@@ -31,7 +31,7 @@ from afterburner_core.models import ExecutionRequest, Limits, ProblemRunRequest,
 from afterburner_core.rewards.trl import trl_reward  # noqa: E402
 from afterburner_core.server.app import create_app  # noqa: E402
 from afterburner_core.server.client import AfterburnerClient, ServerError  # noqa: E402
-from tests.conftest import REPO, require_language  # noqa: E402
+from tests.conftest import REPO, require_language, run_cli  # noqa: E402
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -336,3 +336,14 @@ def test_serve_command_reads_the_token_from_the_environment() -> None:
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "Traceback" not in output
+
+
+def test_backend_options_from_the_command_line() -> None:
+    from afterburner_core.cli.serve_cmd import parse_backend_options
+
+    assert parse_backend_options(["inner=docker", "warm=false", "parallel=2"]) == {
+        "inner": "docker", "warm": False, "parallel": 2}
+    result = run_cli("serve", "-o", "no-equals-sign")
+    assert result.returncode == 2 and "KEY=VALUE" in result.stderr
+    result = run_cli("serve", "--backend", "local", "-o", "nonsense=1", "--port", "1")
+    assert result.returncode == 2 and "rejected its options" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import typer
@@ -9,6 +10,20 @@ import typer
 from afterburner_core.errors import AfterburnerError
 
 DEFAULT_MAX_BODY_MB = 16.0
+
+
+def parse_backend_options(items: list[str]) -> dict[str, object]:
+    """``KEY=VALUE`` pairs; a VALUE that parses as JSON (numbers, true/false) is taken as such."""
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise AfterburnerError(f"--backend-option takes KEY=VALUE, not {item!r}")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
 
 
 def serve(
@@ -20,6 +35,8 @@ def serve(
     token: str | None = typer.Option(None, "--token", help="require 'Authorization: Bearer TOKEN' (default: $AFTERBURNER_TOKEN)"),
     max_body_mb: float = typer.Option(DEFAULT_MAX_BODY_MB, "--max-body-mb", help="largest request body, MiB"),
     dataset: list[str] | None = typer.Option(None, "--dataset", help="extra dataset /run may name (path or hf:...); repeatable"),
+    backend_option: list[str] | None = typer.Option(
+        None, "--backend-option", "-o", help="KEY=VALUE passed to the backend, e.g. inner=docker (ray), warm=false (docker); repeatable"),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level"),
 ) -> None:
     """Serve /execute, /run, /batch, /health and /status over HTTP (OpenAPI docs at /docs)."""
@@ -35,5 +52,6 @@ def serve(
         raise AfterburnerError("--max-body-mb must be positive")
     token = token if token is not None else (os.environ.get("AFTERBURNER_TOKEN") or None)
     app = create_app(backend=backend, parallel=parallel, queue_size=queue_size,
-                     max_body_bytes=int(max_body_mb * (1 << 20)), token=token, datasets=dataset or None)
+                     max_body_bytes=int(max_body_mb * (1 << 20)), token=token, datasets=dataset or None,
+                     backend_options=parse_backend_options(backend_option or []))
     uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30)

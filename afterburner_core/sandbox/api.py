@@ -47,7 +47,10 @@ class Sandbox:
         backends = {info.name: info for infos in manager.hook.afterburner_backends() for info in infos}
         if backend not in backends:
             raise AfterburnerError(f"unknown backend {backend!r} (installed: {', '.join(sorted(backends))})")
-        self.backend = backends[backend].create(**options)
+        try:
+            self.backend = backends[backend].create(**options)
+        except TypeError as exc:  # an option the backend does not take
+            raise AfterburnerError(f"backend {backend!r} rejected its options {sorted(options)}: {exc}") from None
         self.parallel = self.backend.pool.parallel
 
     def execute(self, request: ExecutionRequest) -> RunReport:

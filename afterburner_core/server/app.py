@@ -457,14 +457,15 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, token: str | None = None,
                datasets: Sequence[str] | None = None, sandbox: Any = None,
                body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
-               max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES) -> FastAPI:
+               max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES,
+               backend_options: dict[str, Any] | None = None) -> FastAPI:
     """The FastAPI application of the execution service.
 
     ``parallel`` jobs run at once (default: the backend's, cores - 1 for local) and ``queue_size``
     more wait (default ``max(32, 8 * parallel)``); beyond that requests get 429 with Retry-After.
     ``datasets`` adds dataset specs (paths, ``hf:...``) that ``/run`` may name besides the registered
     ones. ``sandbox`` injects a ready sandbox-like object (``submit``, ``parallel``) instead of
-    building ``Sandbox(backend, parallel=...)``. A body must arrive within ``body_timeout_s``
+    building ``Sandbox(backend, parallel=..., **backend_options)``. A body must arrive within ``body_timeout_s``
     (else 408) and at most ``max_pending_bodies`` may be arriving at once (else 503).
     """
     if body_timeout_s <= 0 or max_pending_bodies < 1:
@@ -475,10 +476,14 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
         raise AfterburnerError("parallel must be at least 1")
     if queue_size is not None and queue_size < 0:
         raise AfterburnerError("queue_size must be 0 or more")
+    owned = sandbox is None
     if sandbox is None:
         from afterburner_core.sandbox.api import Sandbox
 
-        sandbox = Sandbox(backend, parallel=parallel) if parallel is not None else Sandbox(backend)
+        options = dict(backend_options or {})
+        if parallel is not None:
+            options["parallel"] = parallel
+        sandbox = Sandbox(backend, **options)
     service = Service(sandbox, backend, queue_size, max_body_bytes, datasets)
 
     @contextlib.asynccontextmanager
@@ -487,6 +492,8 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
             yield
         finally:
             await asyncio.to_thread(service.close)
+            if owned and hasattr(sandbox, "close"):  # the docker backend's containers, Ray's actors
+                await asyncio.to_thread(sandbox.close)
 
     app = FastAPI(
         title="Afterburner execution service",
