@@ -28,7 +28,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,14 +73,14 @@ class Slot:
     directory: Path
     uid: int
     init_pid: int
+    image_id: str
     launcher: AgentLauncher
-    jobs: int = 0
     tmpfs: bool = False
-    _counter: list[int] = field(default_factory=lambda: [0])
+    jobs: int = 0
 
     def new_scratch(self) -> Path:
-        self._counter[0] += 1
-        scratch = self.directory / f"job-{self._counter[0]}"
+        self.jobs += 1
+        scratch = self.directory / f"job-{self.jobs}"
         scratch.mkdir(mode=0o755)
         return scratch
 
@@ -144,6 +144,7 @@ class ContainerPool:
         self._idle: dict[tuple[str, int], Slot] = {}
         self._lock = threading.Lock()
         self._toolchains: dict[str, ToolchainStatus] = {}
+        self._images: dict[str, Any] = {}
         self._uid_base = 100_000 + (os.getpid() % 5000) * 64
         self._uid_next = 0
         self._closed = False
@@ -201,16 +202,13 @@ class ContainerPool:
         return slot
 
     def _give_back(self, slot: Slot, healthy: bool) -> None:
-        slot.jobs += 1
+        """The engine has removed the job's scratch; clean the rest or destroy the container."""
         keep = self.warm and healthy and not self._closed and not slot.channel.broken
         if keep:
             try:
                 keep = slot.channel.clean(WIPED_BETWEEN_JOBS) == 0
             except SandboxError:
                 keep = False
-        for entry in slot.directory.iterdir():
-            if entry.name.startswith("job-"):
-                shutil.rmtree(entry, ignore_errors=True)
         if not keep:
             self._destroy(slot)
             return
@@ -221,11 +219,16 @@ class ContainerPool:
             self._destroy(replaced)
 
     # ---------------------------------------------------------------- container lifecycle
-    def _image(self, info: LanguageInfo) -> Any:
+    def image(self, info: LanguageInfo) -> Any:
+        """The language's image (looked up once: a missing one is a clear error before any work)."""
         import docker.errors
 
+        cached = self._images.get(info.key)
+        if cached is not None:
+            return cached
         try:
-            return self.client.images.get(info.docker_image)
+            image = self._images[info.key] = self.client.images.get(info.docker_image)
+            return image
         except docker.errors.ImageNotFound:
             raise ToolchainMissingError(
                 f"the docker backend needs the image {info.docker_image}: afterburner images build -l {info.key}"
@@ -234,16 +237,12 @@ class ContainerPool:
     def _start(self, info: LanguageInfo, key: SlotKey) -> Slot:
         from docker.types import LogConfig, Mount
 
-        image = self._image(info)
-        with self._lock:
-            uid = self._uid_base + self._uid_next % 64
-            self._uid_next += 1
+        image = self.image(info)
+        uid = self._next_uid()
         name = f"afterburner-{self.pool_id}-{info.key}-{key.core}-{secrets.token_hex(2)}"
         directory = self.root / "slots" / name
         directory.mkdir(mode=0o755)
         tmpfs = self._mount_tmpfs(directory)
-        if os.geteuid() != 0:
-            uid = os.getuid()  # without root the host cannot clean up files of another uid
         shared = ("bin", "resources", "compile")
         mounts = [Mount(str(self.root / d), str(self.root / d), type="bind", read_only=True) for d in shared]
         mounts.append(Mount(str(directory), str(directory), type="bind", read_only=False))
@@ -277,8 +276,17 @@ class ContainerPool:
                 raise
             raise SandboxError(f"cannot start a {info.key} container: {exc}") from exc
         launcher = AgentLauncher(channel, self.supervisor, directory)
-        return Slot(key, container, channel, directory, uid, int(container.attrs["State"]["Pid"]), launcher,
-                    tmpfs=tmpfs)
+        return Slot(key, container, channel, directory, uid, int(container.attrs["State"]["Pid"]), image.id,
+                    launcher, tmpfs=tmpfs)
+
+    def _next_uid(self) -> int:
+        """A uid of its own per container; without root, the host user's (the host could not
+        clean up files of another uid)."""
+        if os.geteuid() != 0:
+            return os.getuid()
+        with self._lock:
+            self._uid_next += 1
+            return self._uid_base + self._uid_next % 64
 
     def _mount_tmpfs(self, directory: Path) -> bool:
         if os.geteuid() != 0 or not shutil.which("mount"):
@@ -328,8 +336,7 @@ class ContainerPool:
     # ---------------------------------------------------------------- toolchains in images
     def toolchain(self, info: LanguageInfo, slot: Slot) -> ToolchainStatus:
         """Where the image keeps the plugin's executables, and their version (once per image)."""
-        image_id = slot.container.image.id
-        cached = self._toolchains.get(image_id)
+        cached = self._toolchains.get(slot.image_id)
         if cached is not None:
             return cached
         names = list(info.plugin.toolchain_binaries)
@@ -345,5 +352,5 @@ class ContainerPool:
                 f"the image {info.docker_image} lacks {', '.join(missing)}: afterburner images build -l {info.key} --force"
             )
         status = ToolchainStatus(True, parse_version(version_text), "", {**paths, **publish_resources(info, self.root / "resources")})
-        self._toolchains[image_id] = status
+        self._toolchains[slot.image_id] = status
         return status

@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from afterburner_core.errors import AfterburnerError
 from afterburner_core.images import docker_client
-from afterburner_core.languages import LanguageInfo, ToolchainStatus
+from afterburner_core.languages import LanguageInfo
 from afterburner_core.models import Limits
-from afterburner_core.paths import cache_root
+from afterburner_core.paths import cache_entries
 from afterburner_core.plugins import PluginManager
 from afterburner_core.sandbox.compile_cache import CompileStore
 from afterburner_core.sandbox.containers import WIPED_BETWEEN_JOBS, ContainerCgroup, ContainerPool
@@ -92,11 +91,8 @@ class DockerEngine(Engine):
     # ---------------------------------------------------------------- Engine's seams
     def _language(self, name: str) -> LanguageInfo:
         info = self.manager.resolve_language(name)
-        self.containers._image(info)  # a missing image is a clear error before any work
+        self.containers.image(info)
         return info
-
-    def _toolchain(self, info: LanguageInfo) -> ToolchainStatus:
-        raise AfterburnerError("the docker backend resolves toolchains per container")  # pragma: no cover
 
     @contextlib.contextmanager
     def _job(self, info: LanguageInfo, limits: Limits) -> Iterator[Job]:
@@ -116,11 +112,11 @@ class DockerEngine(Engine):
     def _environment(self, env: dict[str, str], job: Job) -> dict[str, str]:
         """Plugins may point caches under the host's cache root (Go's GOCACHE); in a container each
         job gets a private one instead, so no job can plant objects in another's build."""
-        host_cache = str(cache_root())
-        if not any(value.startswith(host_cache) for value in env.values()):
+        entries = cache_entries(env)
+        if not entries:
             return env
-        private = str(job.private_dir(job.scratch / "cache"))
-        return {k: (private + v[len(host_cache):] if v.startswith(host_cache) else v) for k, v in env.items()}
+        private = job.private_dir(job.scratch / "cache")
+        return {**env, **{key: str(private / relative) for key, relative in entries.items()}}
 
     def _between_runs(self, job: Job) -> None:
         super()._between_runs(job)

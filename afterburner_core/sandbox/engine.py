@@ -32,7 +32,7 @@ from afterburner_core.models import (
     TestCase,
     Verdict,
 )
-from afterburner_core.paths import cache_root
+from afterburner_core.paths import cache_entries, cache_root
 from afterburner_core.plugins import PluginManager, get_manager
 from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
@@ -288,8 +288,7 @@ class Engine:
         uid = compile_uid() if self.isolate else None
         if uid is None:
             return None
-        root = str(cache_root())
-        caches = sorted({Path(value) for value in env.values() if value.startswith(root + os.sep)})
+        caches = sorted({cache_root() / relative for relative in cache_entries(env).values()})
         for cache in caches:
             own_tree(cache, uid)
         return uid, caches
@@ -399,7 +398,7 @@ class Engine:
         start-up is a fixed cost that noise only inflates, so the calibration keeps the *lowest*
         of its runs, and a calibration taken at a bad moment does not live forever.
         """
-        version = (job.toolchain or self._toolchain(info)).version
+        version = job.toolchain.version if job.toolchain else None
         key = f"{host_fingerprint()}-{self.name}-{info.key}-{version}-{supervisor_digest()}-{int(self.isolate)}"
         if key in self._baselines:
             return self._baselines[key]
