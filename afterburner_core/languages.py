@@ -193,11 +193,14 @@ class LanguagePlugin(abc.ABC):
         start-up (interpreter or JVM boot, harness compile) that `time_ms` deliberately excludes."""
         if language != self.key or self.test_mode != "harness" or not result.runs:
             return None
-        timings = workdir / "timings.tsv"
+        from afterburner_core.sandbox.analysis import read_untrusted
+
+        # written by the program's own process: never follow a symlink or block on a FIFO there
+        text = read_untrusted(workdir / "timings.tsv").decode("utf-8", errors="replace")
         try:
-            first = timings.read_text(encoding="utf-8", errors="replace").split("\t", 2)
+            first = text.split("\t", 2)
             return {"harness_startup_ms": round((int(first[1]) - result.runs[0].start_ns) / 1e6, 3)}
-        except (OSError, IndexError, ValueError):
+        except (IndexError, ValueError):
             return None
 
     @hookimpl
