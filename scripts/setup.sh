@@ -5,26 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-SUDO=""
-[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
-
-missing=()
-command -v cc >/dev/null || missing+=(gcc)
-command -v g++ >/dev/null || missing+=(g++)
-command -v go >/dev/null || missing+=(golang-go)
-command -v javac >/dev/null || missing+=(default-jdk-headless)
-command -v node >/dev/null || missing+=(nodejs)
-command -v rustc >/dev/null || missing+=(rustc)
-if [ ${#missing[@]} -gt 0 ]; then
-    if command -v apt-get >/dev/null; then
-        echo "setup: installing ${missing[*]} with apt-get"
-        export DEBIAN_FRONTEND=noninteractive
-        $SUDO apt-get update -qq
-        $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    else
-        echo "setup: please install: ${missing[*]} (languages without a toolchain are skipped)" >&2
-    fi
-fi
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+install_missing setup cc=gcc g++=g++ go=golang-go javac=default-jdk-headless node=nodejs rustc=rustc \
+    || echo "setup: languages without a toolchain are skipped" >&2
 
 "$PYTHON" -m pip install -q --upgrade "setuptools>=61" wheel 2>&1 | grep -v "^WARNING" || true
 # The CPU build of torch first (on this project's machines a local wheel), so that the `train`
