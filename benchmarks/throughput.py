@@ -45,15 +45,13 @@ def exec_per_second(sandbox: Sandbox, language: str, count: int) -> float:
 
 def backends_side_by_side(count: int, cold_count: int) -> dict[str, dict[str, float]]:
     """exec/s per language on each backend that can run here, measured language by language."""
-    columns: dict[str, dict[str, float]] = {"local": {}}
     sandboxes: dict[str, tuple[Sandbox, int]] = {"local": (Sandbox(), count)}
     try:
         sandboxes["docker_warm"] = (Sandbox("docker"), count)
         sandboxes["docker_container_per_request"] = (Sandbox("docker", warm=False), cold_count)
     except Exception as exc:  # reported, not fatal: the local column still stands
         print(f"throughput: docker columns skipped: {exc}", file=sys.stderr)
-    for name in sandboxes:
-        columns.setdefault(name, {})
+    columns: dict[str, dict[str, float]] = {name: {} for name in sandboxes}
     for language in LANGUAGES:
         for name, (sandbox, n) in sandboxes.items():
             if name == "local" and not sandbox.backend.manager.resolve_language(language).toolchain().available:
