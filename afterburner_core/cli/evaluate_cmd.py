@@ -15,6 +15,7 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.host import host_fingerprint
 from afterburner_core.litmus.evaluate import Evaluation, Sample, evaluate_records, read_samples, run_samples, score
 from afterburner_core.litmus.humans import human_distribution
+from afterburner_core.litmus.paired import measure_paired
 from afterburner_core.litmus.report import litmus_table, write_report
 from afterburner_core.plugins import get_manager
 from afterburner_core.sandbox.api import Sandbox
@@ -23,7 +24,7 @@ DEMO_SAMPLES = DATA_DIR / "demo_samples.jsonl"
 
 
 def _evaluate(samples: list[Sample], dataset: str, repeat: int | str, out: Path | None,
-              as_json: bool, title: str) -> Evaluation:
+              as_json: bool, title: str, paired: bool = False) -> Evaluation:
     manager = get_manager()
     by_language: dict[str, list[Sample]] = {}
     for sample in samples:
@@ -40,19 +41,26 @@ def _evaluate(samples: list[Sample], dataset: str, repeat: int | str, out: Path 
     limits = build_limits(None, None)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=as_json or not console.is_terminal) as progress:
-        humans_task = progress.add_task("human distribution", total=None)
-        humans = human_distribution(
-            dataset, {str(p.problem_id): p for p in problems.values()}.values(), ready, sandbox=sandbox,
-            limits=limits, progress=lambda job, report: progress.advance(humans_task),
-        )
-        progress.update(humans_task, total=1, completed=1)
-        task = progress.add_task("samples", total=len(samples))
-        reports = run_samples(samples, {s.problem_id: problems[s.problem_id] for s in samples}, sandbox, repeat,
-                              limits, lambda sample, report: progress.advance(task))
+        if paired:
+            task = progress.add_task("humans and samples, paired", total=None)
+            humans, reports = measure_paired(
+                samples, problems, sandbox, int(repeat), limits,
+                lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        else:
+            humans_task = progress.add_task("human distribution", total=None)
+            humans = human_distribution(
+                dataset, {str(p.problem_id): p for p in problems.values()}.values(), ready, sandbox=sandbox,
+                limits=limits, progress=lambda job, report: progress.advance(humans_task),
+            )
+            progress.update(humans_task, total=1, completed=1)
+            task = progress.add_task("samples", total=len(samples))
+            reports = run_samples(samples, {s.problem_id: problems[s.problem_id] for s in samples}, sandbox, repeat,
+                                  limits, lambda sample, report: progress.advance(task))
     records = score(samples, reports, humans)
     sources = sorted(set(humans.source.values()))
     evaluation = evaluate_records(records, meta={
-        "dataset": dataset, "host_fingerprint": host_fingerprint(), "repeat": repeat,
+        "dataset": dataset, "host_fingerprint": host_fingerprint(), "repeat": repeat, "paired": paired,
         "human_distribution": ", ".join(sources) or "none", "skipped_languages": skipped,
     })
     written = write_report(evaluation, out) if out else []
@@ -71,7 +79,11 @@ def evaluate(
     samples: Path = typer.Option(..., "--samples", help="JSONL rows {problem_id, language, code}"),
     dataset: str = typer.Option("venus-mini", "--dataset", "-d"),
     language: list[str] | None = typer.Option(None, "--language", "-l", help="only these languages"),
-    repeat: str = typer.Option("1", "--repeat", help="N or 'auto'"),
+    repeat: str | None = typer.Option(
+        None, "--repeat", help="N or 'auto' (default 1); with --paired, N interleaved rounds (default 3)"),
+    paired: bool = typer.Option(
+        False, "--paired", help="re-measure the sampled problems' humans in the same interleaved rounds as the "
+        "samples, instead of using the calibration: immune to host drift, costs the humans' runs"),
     out: Path | None = typer.Option(None, "--out", help="write report.json, report.md and PNG plots here"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -81,7 +93,10 @@ def evaluate(
         manager = get_manager()
         wanted = {manager.resolve_language(name).key for name in language}
         rows = [r for r in rows if manager.resolve_language(r.language).key in wanted]
-    _evaluate(rows, dataset, parse_repeat(repeat), out, as_json, f"Litmus: {samples.name}")
+    runs = parse_repeat(repeat or ("3" if paired else "1"))
+    if paired and runs == "auto":
+        raise AfterburnerError("--paired takes a number of rounds (--repeat N), not 'auto'")
+    _evaluate(rows, dataset, runs, out, as_json, f"Litmus: {samples.name}", paired)
 
 
 def demo(

@@ -1,0 +1,89 @@
+"""Interleaved repeats: a batch's N repeats taken as N rounds over the whole batch.
+
+On a shared machine the host's speed drifts: on the CI machine here a fast C++ solution measured
+17 ms, 22 ms and 25 ms in consecutive seconds, with CPU time tracking wall time (the core itself
+ran slower, nothing preempted it). Back-to-back repeats all land in the same slow spell, so a
+median over them cannot reject it, and whichever request happened to run then is penalised. Taking
+the repeats in rounds (request 1..n once, then again, ...) spreads a slow spell over every request
+of the batch, and a median over rounds seconds apart rejects it. Comparisons between requests of
+one batch (a sample against the human solutions of its problem) are then made under the same
+conditions, which is what `afterburner evaluate --paired` relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from afterburner_core.models import Interval, RunReport
+from afterburner_core.sandbox import stats
+from afterburner_core.sandbox.api import Request, run_concurrently
+
+METRIC_FIELDS = ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms")
+ROUNDING = {"time_ms": 4, "cpu_ms": 4, "memory_kb": 1, "integral_kb_ms": 2}
+
+
+def run_in_rounds(
+    sandbox: Any, requests: Sequence[Request], rounds: int,
+    on_done: Callable[[int, RunReport], None] | None = None,
+) -> list[RunReport]:
+    """Run every request `rounds` times, one run per round, and merge each request's runs.
+
+    A request that fails in any round is not run again and reports that failure (a flaky failure is
+    still a failure). Each round starts at a different place in the batch, so no request is always
+    the first or the last. `on_done(index, report)` is called once per request, with its merged
+    report, when its last round is done. The requests' own `repeat` is replaced by one run a round.
+    """
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    single = [request.model_copy(update={"repeat": 1}) for request in requests]
+    runs: list[list[RunReport]] = [[] for _ in single]
+    live = list(range(len(single)))
+    for round_number in range(rounds):
+        if not live:
+            break
+        shift = (round_number * len(live)) // rounds
+        order = live[shift:] + live[:shift]
+        last = round_number == rounds - 1
+
+        def finished(position: int, report: RunReport, order: list[int] = order, last: bool = last) -> None:
+            index = order[position]
+            runs[index].append(report)
+            if on_done is not None and (last or not report.passed):
+                on_done(index, merge_runs(runs[index]))
+
+        run_concurrently(sandbox, [single[i] for i in order], finished)
+        live = [i for i in live if runs[i][-1].passed]
+    return [merge_runs(reports) for reports in runs]
+
+
+def merge_runs(reports: Sequence[RunReport]) -> RunReport:
+    """One report for a request run several times: medians and 95 % intervals over the runs.
+
+    The first failing run, if any, is the report (its verdict and failing test); otherwise the first
+    run carries the verdict and the metrics are the medians over all runs, as repeats would give.
+    """
+    if not reports:
+        raise ValueError("no reports to merge")
+    failed = next((r for r in reports if not r.passed), None)
+    if failed is not None:
+        return failed
+    measured = [r for r in reports if r.time_ms is not None]
+    merged = reports[0].model_copy(deep=True)
+    merged.repeats = sum(r.repeats for r in reports)
+    merged.samples = sum(r.samples for r in reports)
+    if not measured:
+        return merged
+    intervals: dict[str, tuple[float, float]] = {}
+    for name in METRIC_FIELDS:
+        values = [float(getattr(r, name)) for r in measured if getattr(r, name) is not None]
+        if values:
+            setattr(merged, name, round(stats.median(values), ROUNDING[name]))
+            intervals[name] = tuple(round(v, 4) for v in stats.median_interval(values))  # type: ignore[assignment]
+    counts = [r.instructions for r in measured]
+    merged.instructions = int(stats.median([float(c) for c in counts])) if all(c is not None for c in counts) else None  # type: ignore[arg-type]
+    merged.ci = Interval(**intervals)
+    return merged
+
+
+__all__ = ["merge_runs", "run_in_rounds"]
