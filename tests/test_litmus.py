@@ -27,6 +27,36 @@ def test_beyond_counts_ties_half_and_handles_no_humans() -> None:
     assert beyond(3.0, []) is None
 
 
+def test_overlapping_intervals_tie_and_single_runs_fall_back_to_the_tolerance() -> None:
+    humans = [10.0, 11.0, 30.0]
+    spans = [(9.5, 10.6), (10.2, 12.0), (29.0, 31.0)]
+    assert beyond(10.0, humans) == (2 + 0.5) / 3  # point values: 11 is beaten (10 % apart)
+    assert beyond(10.0, humans, interval=(9.0, 10.3), human_intervals=spans) == (1 + 0.5 * 2) / 3  # 11 overlaps
+    assert beyond(10.0, humans, interval=(9.9, 10.1), human_intervals=[None, None, None]) == (2 + 0.5) / 3
+    assert beyond(5.0, humans, interval=(4.0, 6.0), human_intervals=spans) == 1.0
+    assert standing(True, 10.0, humans, interval=(9.0, 10.3), human_intervals=spans) == Standing.equal
+    assert standing(True, 5.0, humans, interval=(4.0, 6.0), human_intervals=spans) == Standing.beyond
+    assert standing(True, 40.0, humans, interval=(30.5, 41.0), human_intervals=spans) == Standing.equal
+    with pytest.raises(ValueError):
+        beyond(10.0, humans, human_intervals=spans[:2])
+
+
+def test_calibration_intervals_stay_parallel_to_values() -> None:
+    from afterburner_core.litmus.humans import from_calibration
+
+    document = {"problems": {"7": {"python": [
+        {"passed": True, "time": 10.0, "memory": 5.0, "integral": 50.0, "ci": {"time_ms": [9.0, 11.0]}},
+        {"passed": False, "time": 1.0, "ci": {"time_ms": [1.0, 1.0]}},
+        {"passed": True, "time": 20.0, "memory": None, "integral": 90.0},  # an older file: no ci
+        {"passed": True, "time": 30.0, "memory": 6.0, "integral": 99.0, "ci": {"time_ms": "bogus"}},
+    ]}}}
+    humans = from_calibration(document)
+    assert humans.values(7, "python", "time") == [10.0, 20.0, 30.0]
+    assert humans.spans(7, "python", "time") == [(9.0, 11.0), None, None]
+    assert humans.values(7, "python", "memory") == [5.0, 6.0] and humans.spans(7, "python", "memory") == [None, None]
+    assert humans.spans(8, "python", "time") == []
+
+
 def test_standing() -> None:
     assert standing(False, None, [1.0]) == Standing.failed
     assert standing(True, 0.5, [1.0, 2.0]) == Standing.beyond
@@ -58,13 +88,16 @@ def test_fastest_humans_score_high_slowest_low_wrong_zero(tmp_path: Path, monkey
 
     The fastest and slowest humans are picked from this run's calibration (a private file), then
     ranked in paired mode: the humans re-measured in the same interleaved rounds as the samples.
-    Ranked against the calibration instead, host drift between the two measurements (10-40 % within
-    minutes here) decides between the fastest human and a rival a few per cent behind it.
+    The problems are ones whose fastest human is well ahead of the next (by 66 % or more in both
+    languages here) and whose slowest well behind: where two humans are equally fast, which one
+    is "the fastest" is decided by noise, and so is a criterion of >= 0.8 (the best attainable is
+    (n - 0.5) / n, a solution ties with its own copy). `benchmarks/litmus_paired.py` measures how
+    stable the score is on problems with near-tied humans.
     """
     from afterburner_core import venus
 
     monkeypatch.setattr(venus, "calibration_path", lambda dataset: tmp_path / "calibration.json")
-    problems = [get_problem("count-pairs-with-sum"), get_problem("daily-temperatures")]
+    problems = [get_problem("count-primes"), get_problem("grid-paths-with-obstacles")]
     languages = []
     for language in ("python", "cpp"):
         require_language(language)
@@ -88,7 +121,6 @@ def test_fastest_humans_score_high_slowest_low_wrong_zero(tmp_path: Path, monkey
     results = {}
     for offset, (name, group) in zip(range(0, len(samples), len(sets["fastest"])), sets.items(), strict=True):
         results[name] = evaluate_records(records[offset:offset + len(group)]).overall.scores
-    print("RESULTS", results)
     assert results["fastest"]["time%"] >= 0.8, results
     assert results["slowest"]["time%"] <= 0.2, results
     assert all(value == 0 for value in results["wrong"].values()), results

@@ -1,7 +1,7 @@
 """Litmus evaluation: run samples, place them against the human distribution, aggregate.
 
-Per sample and metric: `beyond` (the fraction of human solutions it beats, ties within 2 % counting
-half) and a standing (beyond / equal / below / failed). Aggregates per language and overall, as in
+Per sample and metric: `beyond` (the fraction of human solutions it beats, ties counting half: within
+2 %, or with overlapping 95 % intervals when both were repeated) and a standing (beyond / equal / below / failed). Aggregates per language and overall, as in
 the paper: Pass@1 = mean(passed); Time% = mean(passed × beyond_time), likewise Memory% and
 Integral%. Intervals are percentile-bootstrap 95 % intervals over *problems* (resampling problems
 with replacement, all samples of a drawn problem together), not the standard error of a bootstrap
@@ -124,9 +124,12 @@ def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: Human
         for metric in METRICS:
             value = getattr(report, REPORT_FIELD[metric]) if report.passed else None
             pool = humans.values(sample.problem_id, language, metric)
+            spans = humans.spans(sample.problem_id, language, metric)
+            interval = getattr(report.ci, REPORT_FIELD[metric]) if report.passed else None
             values[metric] = value
-            beyonds[metric] = beyond(value, pool, tolerance) if value is not None and pool else (0.0 if not report.passed else None)
-            place = standing(report.passed, value, pool, tolerance)
+            beyonds[metric] = (beyond(value, pool, tolerance, interval, spans) if value is not None and pool
+                               else (0.0 if not report.passed else None))
+            place = standing(report.passed, value, pool, tolerance, interval, spans)
             standings[metric] = place.value if place else None
         records.append(SampleRecord(sample.problem_id, language, sample.tag, report.passed, report.verdict.value,
                                     values, beyonds, standings))
