@@ -140,13 +140,15 @@ def test_optimize_command_with_an_openai_server(tmp_path: Path) -> None:
     try:
         result = CliRunner().invoke(app, [
             "optimize", "--problem", "minimum-meeting-rooms", "--language", "python", "--model", "openai:m",
-            "--base-url", f"http://127.0.0.1:{server.server_address[1]}/v1", "--objective", "integral",
+            "--base-url", f"http://127.0.0.1:{server.server_address[1]}/v1", "--objective", "memory",
             "--iterations", "2", "--repeat", "1", "--json", "--out", str(tmp_path)])
     finally:
         server.shutdown()
         server.server_close()
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout[result.stdout.index("{"):])
-    assert data["best"]["passed"] and data["unit"] == "KiB·ms" and len(data["history"]) == 2
+    # Peak memory, not time or integral: with one repeat the rule is "10 % better", and a 25 ms
+    # program's time and integral vary by 5-15 % from run to run on this host; its peak does not.
+    assert data["best"]["passed"] and data["unit"] == "KiB" and len(data["history"]) == 2
     assert data["history"][1]["kept"] is False  # the same code again is no improvement beyond noise
     assert {p.name for p in tmp_path.iterdir()} == {"result.json", "curve.png", "best.py"}
