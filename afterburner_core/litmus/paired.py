@@ -41,33 +41,28 @@ def measure_paired(
         by_id[str(problem.problem_id)] = problem
         groups.setdefault((str(problem.problem_id), manager.resolve_language(sample.language).key), []).append(index)
     requests: list[ProblemRunRequest] = []
-    owners: list[tuple[str, Any]] = []  # ("human", job) or ("sample", index), parallel to requests
+    human_jobs: list[tuple[int, venus.SolutionJob]] = []  # (request index, job)
+    sample_request: dict[int, int] = {}  # sample index -> request index
     for (problem_id, language), indexes in groups.items():
         problem = by_id[problem_id]
         for job in venus.solution_jobs([problem], [language], only_correct=True):
+            human_jobs.append((len(requests), job))
             requests.append(ProblemRunRequest(problem=problem, code=job.code, language=language, limits=limits))
-            owners.append(("human", job))
         for index in indexes:
+            sample_request[index] = len(requests)
             requests.append(ProblemRunRequest(problem=problem, code=samples[index].code, language=language,
                                               limits=limits))
-            owners.append(("sample", index))
-    done = 0
+    finished: list[int] = []  # appended from worker threads: list.append is atomic
 
-    def finished(index: int, report: RunReport) -> None:
-        nonlocal done
-        done += 1
+    def count(index: int, report: RunReport) -> None:
+        finished.append(index)
         if progress is not None:
-            progress(done, len(requests))
+            progress(len(finished), len(requests))
 
-    reports = run_in_rounds(sandbox, requests, rounds, finished)
+    reports = run_in_rounds(sandbox, requests, rounds, count)
     humans = HumanDistribution()
-    sample_reports: list[RunReport | None] = [None] * len(samples)
-    for (kind, owner), report in zip(owners, reports, strict=True):
-        if kind == "human":
-            humans.add(owner.problem.problem_id, owner.language, report, PAIRED_SOURCE)
-        else:
-            sample_reports[owner] = report
-    return humans, [r for r in sample_reports if r is not None]
-
+    for position, job in human_jobs:
+        humans.add(job.problem.problem_id, job.language, reports[position], PAIRED_SOURCE)
+    return humans, [reports[sample_request[index]] for index in range(len(samples))]
 
 __all__ = ["PAIRED_SOURCE", "measure_paired"]

@@ -473,23 +473,13 @@ def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcome
         **first.extras,
     )
     if measured:
-        def column(name: str) -> list[float]:
-            return [float(getattr(m, name)) for m in measured]
-
-        report.time_ms = round(stats.median(column("time_ms")), 4)
-        report.cpu_ms = round(stats.median(column("cpu_ms")), 4)
-        report.memory_kb = round(stats.median(column("memory_kb")), 1)
-        report.integral_kb_ms = round(stats.median(column("integral_kb_ms")), 2)
-        counts = [m.instructions for m in measured]
-        if all(c is not None for c in counts):
-            report.instructions = int(stats.median([float(c) for c in counts]))  # type: ignore[arg-type]
+        medians, intervals, report.instructions = stats.summarise(measured)
+        for name, value in medians.items():
+            setattr(report, name, value)
         report.samples = int(sum(m.samples for m in measured))
         total_ms = sum(m.sampled_ms for m in measured)
         report.sample_hz = round(report.samples / (total_ms / 1000), 1) if total_ms > 0 else 0.0
-        report.ci = Interval(**{
-            name: tuple(round(v, 4) for v in stats.median_interval(column(name)))
-            for name in ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms")
-        })
+        report.ci = Interval(**intervals)
     return report
 
 

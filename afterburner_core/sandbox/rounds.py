@@ -13,14 +13,11 @@ conditions, which is what `afterburner evaluate --paired` relies on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from afterburner_core.models import Interval, RunReport
 from afterburner_core.sandbox import stats
 from afterburner_core.sandbox.api import Request, run_concurrently
-
-METRIC_FIELDS = ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms")
-ROUNDING = {"time_ms": 4, "cpu_ms": 4, "memory_kb": 1, "integral_kb_ms": 2}
 
 
 def run_in_rounds(
@@ -38,10 +35,9 @@ def run_in_rounds(
         raise ValueError("rounds must be at least 1")
     single = [request.model_copy(update={"repeat": 1}) for request in requests]
     runs: list[list[RunReport]] = [[] for _ in single]
+    merged: list[RunReport | None] = [None] * len(single)
     live = list(range(len(single)))
     for round_number in range(rounds):
-        if not live:
-            break
         shift = (round_number * len(live)) // rounds
         order = live[shift:] + live[:shift]
         last = round_number == rounds - 1
@@ -49,40 +45,36 @@ def run_in_rounds(
         def finished(position: int, report: RunReport, order: list[int] = order, last: bool = last) -> None:
             index = order[position]
             runs[index].append(report)
-            if on_done is not None and (last or not report.passed):
-                on_done(index, merge_runs(runs[index]))
+            if last or not report.passed:  # this request is done: merge its runs once
+                merged[index] = merge_runs(runs[index])
+                if on_done is not None:
+                    on_done(index, merged[index])
 
         run_concurrently(sandbox, [single[i] for i in order], finished)
         live = [i for i in live if runs[i][-1].passed]
-    return [merge_runs(reports) for reports in runs]
+    return cast(list[RunReport], merged)  # every request ends by failing or in the last round
 
 
 def merge_runs(reports: Sequence[RunReport]) -> RunReport:
     """One report for a request run several times: medians and 95 % intervals over the runs.
 
     The first failing run, if any, is the report (its verdict and failing test); otherwise the first
-    run carries the verdict and the metrics are the medians over all runs, as repeats would give.
+    run carries the verdict and the metrics are summarised as the engine summarises repeats.
     """
     if not reports:
         raise ValueError("no reports to merge")
     failed = next((r for r in reports if not r.passed), None)
     if failed is not None:
         return failed
-    measured = [r for r in reports if r.time_ms is not None]
     merged = reports[0].model_copy(deep=True)
     merged.repeats = sum(r.repeats for r in reports)
     merged.samples = sum(r.samples for r in reports)
-    if not measured:
-        return merged
-    intervals: dict[str, tuple[float, float]] = {}
-    for name in METRIC_FIELDS:
-        values = [float(getattr(r, name)) for r in measured if getattr(r, name) is not None]
-        if values:
-            setattr(merged, name, round(stats.median(values), ROUNDING[name]))
-            intervals[name] = tuple(round(v, 4) for v in stats.median_interval(values))  # type: ignore[assignment]
-    counts = [r.instructions for r in measured]
-    merged.instructions = int(stats.median([float(c) for c in counts])) if all(c is not None for c in counts) else None  # type: ignore[arg-type]
-    merged.ci = Interval(**intervals)
+    measured = [r for r in reports if r.time_ms is not None]
+    if measured:
+        medians, intervals, merged.instructions = stats.summarise(measured)
+        for name, value in medians.items():
+            setattr(merged, name, value)
+        merged.ci = Interval(**intervals)
     return merged
 
 

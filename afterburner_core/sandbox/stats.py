@@ -51,3 +51,26 @@ def auto_repeat_done(times: Sequence[float]) -> bool:
     if len(times) < AUTO_MIN_REPEATS:
         return False
     return relative_half_width(times) <= AUTO_TARGET_HALF_WIDTH
+
+
+METRIC_ROUNDING = {"time_ms": 4, "cpu_ms": 4, "memory_kb": 1, "integral_kb_ms": 2}
+
+
+def summarise(runs: Sequence[object]) -> tuple[dict[str, float], dict[str, tuple[float, float]], int | None]:
+    """Medians, 95 % intervals and the instruction count of repeated runs, as a report carries them.
+
+    `runs` are anything with the report's metric attributes (an engine `Measurement`, a
+    `RunReport`); a metric missing from a run is left out of that metric's values. The same code
+    summarises the repeats of one request and the rounds of `sandbox.rounds`.
+    """
+    medians: dict[str, float] = {}
+    intervals: dict[str, tuple[float, float]] = {}
+    for name, digits in METRIC_ROUNDING.items():
+        values = [float(v) for v in (getattr(run, name) for run in runs) if v is not None]
+        if values:
+            medians[name] = round(median(values), digits)
+            lo, hi = median_interval(values)
+            intervals[name] = (round(lo, 4), round(hi, 4))
+    counts = [getattr(run, "instructions", None) for run in runs]
+    instructions = int(median([float(c) for c in counts])) if counts and all(c is not None for c in counts) else None
+    return medians, intervals, instructions
