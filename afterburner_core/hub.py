@@ -6,7 +6,8 @@ Shapes recognised (row by row, so mixed files work):
 - the Venus_Python shape: one language, `code_prompt` / `test_case_runners` as strings and
   `solutions` a list of ``{code, passed, time, memory, integral}``;
 - the per-language Venus configs: ``question_id`` with ``rt_list`` / ``mm_list`` of human
-  submissions (no runner: such problems can be measured once a runner is supplied);
+  submissions (no runner: such a row runs once it carries LeetCode's ``metadata``/``metaData``
+  and ``test_cases`` — runners are then generated in every language — or a runner is supplied);
 - APPS rows: ``question``, ``solutions`` (JSON list of programs), tests as ``input_output``
   (``{"inputs": [...], "outputs": [...]}``) or ``test_cases`` (a list of ``{input, output}``).
 """
@@ -83,8 +84,15 @@ def _venus_config_row(row: dict[str, Any], language: str) -> Problem:
             if code and code not in seen:
                 seen[code] = {"code": code, "passed": True}
     problem_id = row.get("question_id", row.get("problem_id"))
-    return Problem(problem_id=problem_id, title=str(row.get("title") or row.get("name") or problem_id),
-                   solutions={lang: list(seen.values())})  # type: ignore[arg-type]
+    # With LeetCode's metadata and tests the row is runnable in every language (generated runners)
+    carried = {key: row[key] for key in _CONFIG_ROW_CARRIED if row.get(key) not in (None, "", [])}
+    return Problem(problem_id=problem_id, title=str(row.get("title") or row.get("title_slug") or row.get("name")
+                                                    or problem_id),
+                   solutions={lang: list(seen.values())}, **carried)  # type: ignore[arg-type]
+
+
+_CONFIG_ROW_CARRIED = ("metadata", "metaData", "meta_data", "test_cases", "test_case_generator",
+                       "test_case_evaluator", "question_content", "difficulty", "tags")
 
 
 def _apps_row(row: dict[str, Any], language: str) -> Problem:
@@ -164,5 +172,7 @@ def export_rows(problems: list[Problem]) -> list[dict[str, Any]]:
     for problem in problems:
         row = problem.model_dump(mode="json")
         row["test_cases"] = json.dumps(row["test_cases"])
+        # LeetCode's metaData is JSON text on the hub too (and a struct would differ row by row)
+        row["metadata"] = json.dumps(row["metadata"]) if row.get("metadata") is not None else None
         rows.append(row)
     return rows

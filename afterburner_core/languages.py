@@ -23,6 +23,7 @@ from afterburner_core.hookspecs import hookimpl
 from afterburner_core.models import Limits
 
 if TYPE_CHECKING:
+    from afterburner_core.leetcode.signature import AnySignature
     from afterburner_core.sandbox.supervisor import SupervisorResult
 
 TestMode = Literal["process", "harness"]
@@ -213,6 +214,19 @@ class LanguagePlugin(abc.ABC):
         if mode == "tests" and self.test_mode == "harness":
             return RunPlan(self.harness_argv(paths, artifact, limits), self.run_env(), "harness")
         return RunPlan(self.program_argv(paths, artifact, limits), self.run_env(), "process")
+
+    # ---- LeetCode-typed problems (afterburner_core.leetcode) -------------------------------------
+    def leetcode_runner(self, signature: AnySignature) -> str | None:
+        """A runner for a LeetCode function or design problem: a whole program with the
+        ``==Code Submission==`` line that reads one test (one JSON value per parameter per line, or
+        the call names and argument lists of a design class), calls the submission as LeetCode does
+        and prints the answer as JSON. None: this plugin cannot generate runners."""
+        return None
+
+    def leetcode_starter(self, signature: AnySignature, body: Literal["empty", "default"] = "empty") -> str | None:
+        """LeetCode-style starter code for `signature`; ``body="default"`` returns a default value
+        instead of leaving the body empty (a stub that compiles, used to probe the runner)."""
+        return None
 
 
 @functools.cache

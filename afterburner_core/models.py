@@ -10,7 +10,7 @@ import json
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 PLACEHOLDER = "==Code Submission=="
 
@@ -108,6 +108,22 @@ class Problem(BaseModel):
     test_case_generator: str | None = None
     solutions: dict[str, list[Solution]] = Field(default_factory=dict)
     kind: Literal["function", "stdio"] = "function"
+    # LeetCode's metaData (a function's name, typed params and return, or a design class): runners
+    # are generated from it in every language that has no hand-written one (afterburner_core.leetcode)
+    metadata: dict[str, Any] | None = Field(None, validation_alias=AliasChoices("metadata", "metaData", "meta_data"))
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _metadata_may_be_json_text(cls, value: Any) -> Any:
+        # LeetCode and hub tables store metaData as JSON text; accept both.
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"metadata is not valid JSON: {exc}") from None
+        return value
 
     @field_validator("test_cases", mode="before")
     @classmethod

@@ -34,7 +34,14 @@ def _compile_evaluator(source: str) -> Evaluator:
 
 
 def evaluator_of(problem: Problem) -> Evaluator:
-    return _compile_evaluator(problem.test_case_evaluator) if problem.test_case_evaluator else exact_match
+    """The problem's own evaluator; else, for a typed problem, canonical-JSON comparison; else exact."""
+    if problem.test_case_evaluator:
+        return _compile_evaluator(problem.test_case_evaluator)
+    if problem.metadata:
+        from afterburner_core.leetcode import typed_evaluator
+
+        return typed_evaluator(problem)
+    return exact_match
 
 
 @functools.lru_cache(maxsize=256)
@@ -66,6 +73,10 @@ def runner_source(problem: Problem, language_key: str, aliases: tuple[str, ...],
         if name in problem.test_case_runners:
             runner = problem.test_case_runners[name]
             break
+    if runner is None and problem.metadata:
+        from afterburner_core.leetcode import typed_runner
+
+        runner = typed_runner(problem, language_key)
     if runner is None:
         if problem.kind == "stdio":
             runner = PLACEHOLDER

@@ -1,4 +1,4 @@
-"""`afterburner dataset list | show | validate | calibrate | export`."""
+"""`afterburner dataset list | show | validate | calibrate | export | import-leetcode`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from afterburner_core.cli.output import console, print_json
 from afterburner_core.datasets import get_problem, load_problems
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.hub import export_rows
+from afterburner_core.leetcode.importer import import_directory
+from afterburner_core.leetcode.probes import typed_languages, typed_probe_jobs, typed_test_errors
 from afterburner_core.models import RunReport
 from afterburner_core.problems import problem_tests
 
@@ -78,12 +80,12 @@ def validate(
 ) -> None:
     """Run every solution in every language: correct ones must pass, wrong ones must fail."""
     problems = [get_problem(problem, dataset)] if problem else list(load_problems(dataset))
-    all_languages = sorted({lang for p in problems for lang in p.solutions})
+    all_languages = sorted({lang for p in problems for lang in p.solutions} | typed_languages(problems))
     ready, skipped = venus.available_languages(languages or all_languages)
-    jobs = venus.solution_jobs(problems, ready)
+    jobs = venus.solution_jobs(problems, ready) + typed_probe_jobs(problems, ready)
     if not jobs:
         raise AfterburnerError("nothing to validate (no solutions for the available languages)")
-    failures: list[dict] = []
+    failures: list[dict] = typed_test_errors(problems)
     with _progress() as progress:
         task = progress.add_task("validating", total=len(jobs))
 
@@ -109,7 +111,8 @@ def validate(
                           f"({failure['label']}): expected {'pass' if failure['expected_pass'] else 'fail'}, "
                           f"got {failure['verdict']} — {failure['reason']}")
         colour = "green" if not failures else "red"
-        console.print(f"[{colour}]{len(jobs) - len(failures)}/{len(jobs)} solutions behave as labelled[/{colour}]")
+        behaving = len(jobs) - sum(1 for f in failures if f["index"] is not None)
+        console.print(f"[{colour}]{behaving}/{len(jobs)} solutions behave as labelled[/{colour}]")
     raise typer.Exit(0 if not failures else 1)
 
 
@@ -197,3 +200,26 @@ def export(
         print_json(result)
     else:
         console.print(f"wrote {len(rows)} rows to {path}")
+
+
+@app.command("import-leetcode")
+def import_leetcode(
+    directory: Path = typer.Argument(..., help="a problem directory or a directory of them (see docs/dataset-format.md)"),
+    out: Path = typer.Option(..., "--out", help="JSONL file to write (Venus-shaped rows)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Turn LeetCode problems (statement, metaData, tests, Solution*.<ext>) into Venus-shaped JSONL rows."""
+    problems = import_directory(directory)
+    rows = export_rows(problems)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    except OSError as exc:
+        raise AfterburnerError(f"cannot write {out}: {exc}") from None
+    result = {"path": str(out), "rows": len(rows), "problems": [
+        {"problem_id": p.problem_id, "title": p.title, "tests": len(p.test_cases),
+         "solutions": {language: len(items) for language, items in sorted(p.solutions.items())}} for p in problems]}
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"wrote {len(rows)} rows to {out}")

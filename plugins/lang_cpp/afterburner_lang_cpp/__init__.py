@@ -11,6 +11,7 @@ from pathlib import Path
 
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.models import Limits
+from afterburner_lang_cpp import leetcode
 
 FLAGS = ["-O2", "-std=c++17", "-pipe"]
 
@@ -33,6 +34,9 @@ class CppLanguage(LanguagePlugin):
 
     def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         return [str(artifact / "main")]
+
+    leetcode_runner = staticmethod(leetcode.runner)
+    leetcode_starter = staticmethod(leetcode.starter)
 
 
 plugin = CppLanguage()

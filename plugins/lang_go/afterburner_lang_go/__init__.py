@@ -13,6 +13,7 @@ from pathlib import Path
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.models import Limits
 from afterburner_core.paths import cache_root
+from afterburner_lang_go import leetcode
 
 
 class GoLanguage(LanguagePlugin):
@@ -43,6 +44,9 @@ class GoLanguage(LanguagePlugin):
 
     def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         return [str(artifact / "main")]
+
+    leetcode_runner = staticmethod(leetcode.runner)
+    leetcode_starter = staticmethod(leetcode.starter)
 
 
 plugin = GoLanguage()

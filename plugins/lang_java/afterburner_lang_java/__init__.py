@@ -17,6 +17,7 @@ from pathlib import Path
 
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.models import Limits
+from afterburner_lang_java import leetcode
 
 PUBLIC_CLASS = re.compile(r"^\s*public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)", re.MULTILINE)
 HARNESS = "AfterburnerHarness.java"
@@ -59,6 +60,9 @@ class JavaLanguage(LanguagePlugin):
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         return [*self._jvm(paths, artifact, limits), "-Djava.security.manager=allow",
                 f"-Dafterburner.classes={artifact}", HARNESS[:-5]]
+
+    leetcode_runner = staticmethod(leetcode.runner)
+    leetcode_starter = staticmethod(leetcode.starter)
 
 
 plugin = JavaLanguage()

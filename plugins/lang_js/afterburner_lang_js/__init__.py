@@ -13,6 +13,7 @@ from pathlib import Path
 
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.models import Limits
+from afterburner_lang_js import leetcode
 
 
 class JavaScriptLanguage(LanguagePlugin):
@@ -40,6 +41,9 @@ class JavaScriptLanguage(LanguagePlugin):
 
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         return [*self._node(paths, limits), self.resource_arg(paths, "harness.js"), str(artifact / self.source_name)]
+
+    leetcode_runner = staticmethod(leetcode.runner)
+    leetcode_starter = staticmethod(leetcode.starter)
 
 
 plugin = JavaScriptLanguage()

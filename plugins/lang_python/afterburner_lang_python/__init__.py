@@ -16,6 +16,7 @@ from pathlib import Path
 
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.models import Limits
+from afterburner_lang_python import leetcode
 
 CHECK = "import sys; p = sys.argv[1]; compile(open(p, 'rb').read(), p, 'exec')"
 
@@ -49,6 +50,9 @@ class PythonLanguage(LanguagePlugin):
 
     def run_env(self) -> dict[str, str]:
         return {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+
+    leetcode_runner = staticmethod(leetcode.runner)
+    leetcode_starter = staticmethod(leetcode.starter)
 
 
 plugin = PythonLanguage()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.models import Limits
+from afterburner_lang_rust import leetcode
 
 FLAGS = ["-O", "--edition", "2021", "--cap-lints", "allow"]
 
@@ -48,6 +49,9 @@ class RustLanguage(LanguagePlugin):
 
     def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         return [str(artifact / "main")]
+
+    leetcode_runner = staticmethod(leetcode.runner)
+    leetcode_starter = staticmethod(leetcode.starter)
 
 
 plugin = RustLanguage()
