@@ -6,9 +6,11 @@ AFTERBURNER_REQUIRE_TOOLCHAINS=1 (set by .ci/run), so CI cannot go green by skip
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,23 @@ def require_language(key: str) -> None:
         if os.environ.get("AFTERBURNER_REQUIRE_TOOLCHAINS") == "1":
             pytest.fail(status.message)
         pytest.skip(status.message)
+
+
+# What the tests that drive verl's and OpenRLHF's own code need; their other dependencies (pinned
+# torch, transformers, vLLM, deepspeed) would replace this project's, hence --no-deps.
+RL_LIBRARIES = ("pip install --no-deps verl==0.9.1 tensordict==0.10.0 pyvers omegaconf==2.4.0 "
+                "antlr4-python3-runtime==4.9.3 codetiming openrlhf==0.11.2 pylatexenc && pip install aiohttp")
+
+
+def require_module(name: str) -> None:
+    """Skip without `name` (an RL library) locally; fail in CI, which sets AFTERBURNER_REQUIRE_TOOLCHAINS=1."""
+    try:
+        __import__(name)
+    except ImportError as error:
+        message = f"{name} is not installed ({error}); {RL_LIBRARIES}"
+        if os.environ.get("AFTERBURNER_REQUIRE_TOOLCHAINS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +106,15 @@ def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = N
         cwd=REPO,
         check=False,
     )
+
+
+@contextlib.contextmanager
+def private_calibration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """While it lasts, calibrations (the human distribution) are read and written in a private
+    directory, not this host's cache; yields that directory."""
+    from afterburner_core import venus
+
+    root = tmp_path_factory.mktemp("calibration")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(venus, "calibration_path", lambda dataset: root / f"humans-{Path(dataset).name}.json")
+        yield root

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from afterburner_core import venus
 from afterburner_core.datasets import get_problem
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.litmus.humans import METRICS, REPORT_FIELD
@@ -24,7 +23,7 @@ from afterburner_core.rewards import RewardInput, extract_code, get_reward, inst
 from afterburner_core.rewards.builtin import format_ok
 from afterburner_core.rewards.trl import atrl_reward, trl_reward
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import REPO, install_throwaway_distribution, require_language, run_cli
+from tests.conftest import REPO, install_throwaway_distribution, private_calibration, require_language, run_cli
 
 PROBLEM = "count-pairs-with-sum"
 REWARDS = ("afterburner", "percentile", "speedup")
@@ -57,9 +56,7 @@ def sandbox() -> Sandbox:
 @pytest.fixture(scope="module", autouse=True)
 def isolated_calibration(tmp_path_factory: pytest.TempPathFactory):
     """Human distributions measured by these tests go to a private calibration file."""
-    root = tmp_path_factory.mktemp("calibration")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(venus, "calibration_path", lambda dataset: root / f"humans-{Path(dataset).name}.json")
+    with private_calibration(tmp_path_factory) as root:
         yield root
 
 

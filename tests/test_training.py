@@ -15,7 +15,7 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.host import host_fingerprint
 from afterburner_core.prompts import build_messages, format_response
 from afterburner_core.rewards.extract import extract_code
-from tests.conftest import require_language
+from tests.conftest import private_calibration, require_language
 
 MEASURED = "9001"  # count-pairs-with-sum: measured for real (python, one run per solution)
 SYNTHETIC = "9010"  # range-sum-queries: calibration written by the test, known values and intervals
@@ -32,9 +32,7 @@ needs_train = pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m i
 def calibration(tmp_path_factory: pytest.TempPathFactory):
     """A private calibration file: SYNTHETIC's python entries written here, MEASURED's measured by the tests."""
     require_language("python")
-    root = tmp_path_factory.mktemp("calibration")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(venus, "calibration_path", lambda dataset: root / f"humans-{Path(dataset).name}.json")
+    with private_calibration(tmp_path_factory) as root:
         entries = []
         for index, (passed, time_ms, ci) in KNOWN.items():
             entries.append({"index": index, "label": get_problem(SYNTHETIC).solutions["python"][index].label,

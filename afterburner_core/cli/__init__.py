@@ -15,6 +15,7 @@ from afterburner_core.cli import (
     dataset_cmd,
     evaluate_cmd,
     exec_cmd,
+    grpo_data_cmd,
     images_cmd,
     optimize_cmd,
     plugins_cmd,
@@ -23,6 +24,7 @@ from afterburner_core.cli import (
     train_cmd,
 )
 from afterburner_core.errors import AfterburnerError
+from afterburner_core.validation import one_line
 
 app = typer.Typer(
     name="afterburner",
@@ -38,18 +40,11 @@ app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("demo")(evaluate_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 app.command("optimize")(optimize_cmd.optimize)
+train_cmd.data_app.command("grpo")(grpo_data_cmd.data_grpo)
 app.add_typer(train_cmd.data_app, name="data")
 app.add_typer(train_cmd.train_app, name="train")
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(images_cmd.app, name="images")
-
-
-def _validation_message(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item.get("loc", ()))
-        parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
-    return "; ".join(parts)
 
 
 def main() -> None:
@@ -59,7 +54,7 @@ def main() -> None:
         print(f"afterburner: {error}", file=sys.stderr)
         sys.exit(2)
     except ValidationError as error:
-        print(f"afterburner: invalid input: {_validation_message(error)}", file=sys.stderr)
+        print(f"afterburner: invalid input: {one_line(error)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("afterburner: interrupted", file=sys.stderr)

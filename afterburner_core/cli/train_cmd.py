@@ -1,4 +1,5 @@
-"""`afterburner data sft|dpo` (training rows from measured solutions) and `afterburner train sft|dpo|grpo`."""
+"""`afterburner data sft|dpo` (training rows from measured solutions) and `afterburner train sft|dpo|grpo`
+(`data grpo` lives in grpo_data_cmd)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.prompts import OBJECTIVES
 
 data_app = typer.Typer(help="Build SFT / DPO rows (Venus_SFT_Data / Venus_DPO_Data shape) from solutions "
-                            "measured on this host.", no_args_is_help=True)
+                            "measured on this host, and GRPO prompts for verl / OpenRLHF.", no_args_is_help=True)
 train_app = typer.Typer(help="Train with TRL (SFT, DPO, GRPO with the execution reward) from a YAML config.",
                         no_args_is_help=True)
 

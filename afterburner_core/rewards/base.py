@@ -82,7 +82,9 @@ class Reward(Protocol):
 
     Optional: ``wants_humans(item) -> bool`` (or a ``needs_humans`` bool attribute) tells the TRL
     adapter to look up the human distribution for that item before scoring; ``configure(**options)``
-    returns a reward configured with options (else the object itself is used, options refused).
+    returns a reward configured with options (else the object itself is used, options refused);
+    ``component_names`` (a tuple) lists every key ``components`` may hold, so loggers that need the
+    same keys for every sample (verl, OpenRLHF) can log them all.
     """
 
     name: str

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.litmus.percentile import DEFAULT_TIE_TOLERANCE, beyond
@@ -86,6 +86,9 @@ class AfterburnerReward(_Configurable):
     """
 
     name: str = "afterburner"
+    # what `score_one` may put in `components` (loggers that need fixed keys read this)
+    component_names: ClassVar[tuple[str, ...]] = ("pass", "passed", "gain", "efficiency", "improvement", "format",
+                                                  "unparsable")
     w_improvement: float = 0.5
     w_eff: float = 0.5
     w_format: float = 0.2
@@ -131,6 +134,7 @@ class PercentileReward(_Gated):
     """
 
     name: str = "percentile"
+    component_names: ClassVar[tuple[str, ...]] = ("passed", "unparsable", "humans", "percentile")
     tolerance: float = DEFAULT_TIE_TOLERANCE
     neutral: float = 0.5
     failing: float = 0.0
@@ -160,6 +164,7 @@ class SpeedupReward(_Gated):
     """
 
     name: str = "speedup"
+    component_names: ClassVar[tuple[str, ...]] = ("passed", "unparsable", "log_ratio")
     clip: float = 3.0
     failing: float = 0.0
     unparsable: float = -1.0

@@ -593,4 +593,7 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
     async def status() -> dict[str, Any]:
         return service.status()
 
+    from afterburner_core.server.openrlhf import register_openrlhf  # here: that module imports this one
+
+    register_openrlhf(app, service)
     return app
