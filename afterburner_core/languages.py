@@ -17,13 +17,10 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from afterburner_core.hookspecs import hookimpl
 from afterburner_core.models import Limits
-
-if TYPE_CHECKING:
-    from afterburner_core.sandbox.supervisor import SupervisorResult
 
 TestMode = Literal["process", "harness"]
 
@@ -69,10 +66,11 @@ class CompilePlan:
 class RunPlan:
     """Returned by ``afterburner_run``: how to execute a compiled artifact.
 
-    In ``harness`` mode the engine appends ``TESTS_DIR COUNT TIMINGS_FILE OUTPUT_CAP_BYTES`` to
-    `argv`; the harness reads ``TESTS_DIR/<i>.in``, writes ``TESTS_DIR/<i>.out`` and one line per
-    test to the timings file: ``index  t0_ns  t1_ns  cpu_ns  status  message`` (tab separated,
-    CLOCK_MONOTONIC, status ``ok`` / ``error`` / ``output_limit``).
+    In ``harness`` mode the engine appends ``OUTPUT_CAP_BYTES`` (the most one test may print) to
+    `argv`, and the supervisor talks to the harness over descriptors 3 and 4 (the protocol is in
+    ``sandbox/abrun/harness.c``): it sends each test's input, the harness says READY once, GO
+    right before calling the program and DONE with the answer right after. The supervisor times
+    each test between those two messages; the harness measures nothing itself.
     """
 
     argv: list[str]
@@ -158,6 +156,20 @@ class LanguagePlugin(abc.ABC):
             cache[context] = _detect(self.display_name or self.key, self.install_hint, located)
         return cache[context]
 
+    def toolchain_roots(self, paths: dict[str, str]) -> list[Path]:
+        """Directories a jailed compiler or program needs besides the system ones (/usr, /etc,
+        /lib...): the jail shows nothing else of the host. By default the install prefix of each
+        toolchain executable (the real file's directory, or its parent when that is a ``bin``)
+        and the directory of each resource; override when a toolchain reads more (a sysroot)."""
+        roots: list[Path] = []
+        for path in paths.values():
+            real = Path(path).resolve()
+            directory = real.parent
+            root = directory.parent if directory.name == "bin" and real.name not in self.resources else directory
+            if root not in roots:
+                roots.append(root)
+        return roots
+
     def resource_path(self, name: str) -> Path:
         """A file shipped inside the plugin's package (harness, Dockerfile) on this host."""
         module = __import__(type(self).__module__, fromlist=["__file__"])
@@ -186,22 +198,6 @@ class LanguagePlugin(abc.ABC):
             env=self.compile_env(workdir),
             fingerprint=f"{self.key}|{status.version}|{self.compile_flags}|{name}",
         )
-
-    @hookimpl
-    def afterburner_measure(self, language: str, result: SupervisorResult, workdir: Path) -> dict[str, float] | None:
-        """Harness languages report how long their runtime took to reach the first test — the
-        start-up (interpreter or JVM boot, harness compile) that `time_ms` deliberately excludes."""
-        if language != self.key or self.test_mode != "harness" or not result.runs:
-            return None
-        from afterburner_core.sandbox.analysis import read_untrusted
-
-        # written by the program's own process: never follow a symlink or block on a FIFO there
-        text = read_untrusted(workdir / "timings.tsv").decode("utf-8", errors="replace")
-        try:
-            first = text.split("\t", 2)
-            return {"harness_startup_ms": round((int(first[1]) - result.runs[0].start_ns) / 1e6, 3)}
-        except (IndexError, ValueError):
-            return None
 
     @hookimpl
     def afterburner_run(

@@ -26,6 +26,9 @@ class Verdict(str, Enum):
     output_limit = "output_limit"
     compile_error = "compile_error"
     sandbox_error = "sandbox_error"
+    # The run broke a measurement check (its harness channel out of protocol, more CPU than its one
+    # core allows): its figures cannot be trusted, so it fails like any wrong answer.
+    tampered = "tampered"
 
 
 class Limits(BaseModel):

@@ -22,6 +22,7 @@ pool's id are ever touched.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -40,6 +41,22 @@ from afterburner_core.sandbox.resources import publish_resources
 from afterburner_core.sandbox.supervisor import agent_binary, supervisor_binary
 
 POOL_LABEL = "org.afterburner.pool"
+# The containers' seccomp profile. Docker's default refuses perf_event_open, which the supervisor
+# needs for exact CPU stamps of each test (abrun/harness.c); this profile allows everything else
+# Docker's default allows for an unprivileged container and refuses the rest. The program itself
+# runs under the supervisor's own, narrower filter on top (abrun/jail.c: namespaces, AF_UNIX,
+# affinity, perf_event_open included).
+SECCOMP_DENIED = (
+    "acct add_key bpf clock_adjtime clock_settime create_module delete_module finit_module "
+    "get_kernel_syms init_module ioperm iopl kcmp kexec_file_load kexec_load keyctl lookup_dcookie mount "
+    "move_mount name_to_handle_at nfsservctl open_by_handle_at open_tree fsopen fsconfig fsmount fspick "
+    "pivot_root query_module quotactl reboot request_key setns settimeofday stime swapoff swapon sysfs "
+    "_sysctl umount umount2 unshare uselib userfaultfd ustat vm86 vm86old syslog"
+).split()
+SECCOMP_PROFILE = json.dumps({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": list(SECCOMP_DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
+})
 LANGUAGE_LABEL = "org.afterburner.language"
 CONTAINER_PATH = "/usr/local/bin:/usr/bin:/bin"
 WIPED_BETWEEN_JOBS = ["/tmp", "/dev/shm"]
@@ -86,13 +103,18 @@ class Slot:
 
 
 class ContainerCgroup:
-    """The container's memory cgroup seen from the host: its OOM-kill counter (v1 or v2)."""
+    """The container's cgroup: its OOM-kill counter read from the host (v1 or v2), and the member
+    list and memory charge as the supervisor *inside* the container sees them (Docker mounts the
+    container's own cgroup read-only at /sys/fs/cgroup). They include the agent and the supervisor,
+    which abrun leaves out (``container``): every other process in a container is the job's."""
 
     join_files: list[str] = []
-    procs_file: str | None = None
+    container = True
 
     def __init__(self, init_pid: int) -> None:
         self._events: Path | None = None
+        self.procs_file: str | None = None
+        self.memory_file: str | None = None
         try:
             lines = Path(f"/proc/{init_pid}/cgroup").read_text().splitlines()
         except OSError:
@@ -101,8 +123,12 @@ class ContainerCgroup:
             _, controllers, path = line.split(":", 2)
             if "memory" in controllers.split(","):
                 self._events = Path("/sys/fs/cgroup/memory") / path.lstrip("/") / "memory.oom_control"
+                self.memory_file = "/sys/fs/cgroup/memory/memory.usage_in_bytes"
+            elif "pids" in controllers.split(","):
+                self.procs_file = "/sys/fs/cgroup/pids/cgroup.procs"
             elif controllers == "" and self._events is None:
                 self._events = Path("/sys/fs/cgroup") / path.lstrip("/") / "memory.events"
+                self.memory_file, self.procs_file = "/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/cgroup.procs"
 
     def oom_kills(self) -> int:
         if self._events is None:
@@ -115,9 +141,6 @@ class ContainerCgroup:
         except (OSError, ValueError):
             pass
         return 0
-
-    def reset_peak(self) -> None:
-        """Peaks come from the supervisor's sampler inside the container."""
 
 
 def _alive(pid: int) -> bool:
@@ -251,7 +274,7 @@ class ContainerPool:
         try:
             host_config = api.create_host_config(
                 auto_remove=True, network_mode="none", read_only=True, cap_drop=["ALL"],
-                security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, mem_limit=memory, memswap_limit=memory,
+                security_opt=["no-new-privileges", f"seccomp={SECCOMP_PROFILE}"], pids_limit=PIDS_LIMIT, mem_limit=memory, memswap_limit=memory,
                 cpuset_cpus=f"{key.core},{self.housekeeping}", ipc_mode="private",
                 tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMP_SIZE_MB}m,mode=1777"}, mounts=mounts,
                 log_config=LogConfig(type="none"),

@@ -5,9 +5,8 @@ program mode: ``java -Xss64m -Xmx<limit>m -XX:+UseSerialGC -cp <artifact> <Class
 grow to the whole memory limit so that an allocation bomb meets the sandbox's limit
 (`memory_limit`) rather than a smaller -Xmx. tests: one JVM runs `AfterburnerHarness`, which calls
 `Main.main` once per test — from a fresh class loader, so static fields start anew as in a new
-process — with System.in/System.out swapped, timing each call with System.nanoTime
-(CLOCK_MONOTONIC) and the process CPU clock, so JVM start-up is not measured; `System.exit`
-inside a test is trapped.
+process — with System.in/System.out swapped; the supervisor feeds the tests and times each call
+(see RunPlan), so JVM start-up is not measured; `System.exit` inside a test is trapped.
 """
 
 from __future__ import annotations

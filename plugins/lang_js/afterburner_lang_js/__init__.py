@@ -1,10 +1,11 @@
 """JavaScript (Node.js) for Afterburner.
 
 compile: ``node --check main.js`` (syntax). program mode: ``node --max-old-space-size=<limit>
-main.js``. tests: one Node process runs `harness.js`, which compiles the runner once and calls it
-per test with `require('fs').readFileSync(0)`, `process.stdout.write` and `console.log` bound to
-the test's input and an in-memory sink, timing each call with process.hrtime (CLOCK_MONOTONIC) and
-process.cpuUsage. `process.exit` inside a test is trapped. Runners must read stdin synchronously.
+main.js``. tests: one Node process runs `harness.js`, which compiles the runner once (as a function body)
+and calls it per test with `require('fs').readFileSync(0)`, `process.stdout.write` and
+`console.log` bound to the test's input and an in-memory sink; the supervisor feeds the tests and
+times each call (see RunPlan). `process.exit` inside a test is trapped. Runners must read stdin
+synchronously.
 """
 
 from __future__ import annotations
