@@ -46,13 +46,7 @@ POOL_LABEL = "org.afterburner.pool"
 # Docker's default allows for an unprivileged container and refuses the rest. The program itself
 # runs under the supervisor's own, narrower filter on top (abrun/jail.c: namespaces, AF_UNIX,
 # affinity, perf_event_open included).
-SECCOMP_DENIED = (
-    "acct add_key bpf clock_adjtime clock_settime create_module delete_module finit_module "
-    "get_kernel_syms init_module ioperm iopl kcmp kexec_file_load kexec_load keyctl lookup_dcookie mount "
-    "move_mount name_to_handle_at nfsservctl open_by_handle_at open_tree fsopen fsconfig fsmount fspick "
-    "pivot_root query_module quotactl reboot request_key setns settimeofday stime swapoff swapon sysfs "
-    "_sysctl umount umount2 unshare uselib userfaultfd ustat vm86 vm86old syslog"
-).split()
+SECCOMP_DENIED = ["acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module", "finit_module", "get_kernel_syms", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mount", "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "pivot_root", "query_module", "quotactl", "reboot", "request_key", "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old", "syslog"]
 SECCOMP_PROFILE = json.dumps({
     "defaultAction": "SCMP_ACT_ALLOW",
     "syscalls": [{"names": list(SECCOMP_DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],

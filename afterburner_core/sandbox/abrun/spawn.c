@@ -72,8 +72,15 @@ static int place_fd(int fd, int target) {
     return dup2(fd, target) < 0 ? -1 : 0;
 }
 
-static void child_exec(char **argv, child_fds *fds, int errfd, int gofd, pid_t supervisor) {
+static void child_exec(char **argv, child_fds *fds, int errfd, int gofd, int readyfd, pid_t supervisor) {
     setsid();
+    /* Forked from a non-dumpable supervisor, we are not dumpable either, and without root the
+     * supervisor could then not attach its counters to us (perf checks ptrace access). Nothing of
+     * the supervisor's is left in this process that the program, which replaces it, may not see. */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    if (write(readyfd, "r", 1) < 0) {
+    }
+    close(readyfd);
     char pidbuf[32];
     int len = snprintf(pidbuf, sizeof pidbuf, "%d\n", getpid());
     for (int i = 0; i < opt.n_cgroup_join; i++) {
@@ -146,9 +153,9 @@ static void child_exec(char **argv, child_fds *fds, int errfd, int gofd, pid_t s
 /* Fork the child; `*exec_error_fd` reports an errno if exec fails (EOF on success), writing a
  * byte to `*go_fd` lets the child exec. Returns the pid or -1. */
 pid_t spawn_child(char **argv, child_fds *fds, int *exec_error_fd, int *go_fd) {
-    int errp[2], gop[2];
+    int errp[2], gop[2], readyp[2];
     if (pipe2(errp, O_CLOEXEC) != 0) return -1;
-    if (pipe2(gop, O_CLOEXEC) != 0) {
+    if (pipe2(gop, O_CLOEXEC) != 0 || pipe2(readyp, O_CLOEXEC) != 0) {
         close(errp[0]);
         close(errp[1]);
         return -1;
@@ -159,10 +166,18 @@ pid_t spawn_child(char **argv, child_fds *fds, int *exec_error_fd, int *go_fd) {
     if (pid == 0) {
         close(errp[0]);
         close(gop[1]);
-        child_exec(argv, fds, errp[1], gop[0], supervisor);
+        close(readyp[0]);
+        child_exec(argv, fds, errp[1], gop[0], readyp[1], supervisor);
     }
     close(errp[1]);
     close(gop[0]);
+    close(readyp[1]);
+    if (pid > 0) { /* dumpable now: counters may be attached (EOF if it died first) */
+        char ready;
+        while (read(readyp[0], &ready, 1) < 0 && errno == EINTR) {
+        }
+    }
+    close(readyp[0]);
     if (pid < 0) {
         int e = errno;
         close(errp[0]);
