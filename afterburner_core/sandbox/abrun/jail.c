@@ -300,7 +300,7 @@ int install_seccomp(void) {
                      SYS_io_uring_register, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot, SYS_kexec_load,
                      SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_swapon, SYS_swapoff, SYS_reboot,
                      SYS_acct, SYS_open_by_handle_at, SYS_name_to_handle_at, SYS_fsopen, SYS_fsmount, SYS_move_mount,
-                     SYS_open_tree};
+                     SYS_open_tree, SYS_syslog};
     for (size_t i = 0; i < sizeof denied / sizeof *denied; i++) deny_syscall(&f, denied[i], EPERM);
     emit(&f, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
     struct sock_fprog prog = {.len = f.n, .filter = f.code};
