@@ -98,6 +98,10 @@ class LanguagePlugin(abc.ABC):
     # files of the plugin package that runs need (a harness); backends that run elsewhere (docker)
     # ship them there and pass their paths in the toolchain's `paths` under the file name
     resources: tuple[str, ...] = ()
+    # how this compiler's first error looks (a regex), and how many lines above it and below it
+    # belong to it (sandbox/diagnostics.py): what a failed compile reports
+    compile_error_pattern: str = r"\berror\b"
+    compile_error_context: tuple[int, int] = (0, 12)
 
     # ---- what subclasses provide -------------------------------------------------------------
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:

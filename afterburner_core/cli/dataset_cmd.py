@@ -74,6 +74,7 @@ def validate(
     dataset: str = DATASET,
     languages: list[str] | None = LANGUAGES,
     problem: str | None = typer.Option(None, "--problem", "-p"),
+    timeout: float | None = typer.Option(None, "--timeout", help="wall limit per test, seconds (default: the problem's)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run every solution in every language: correct ones must pass, wrong ones must fail."""
@@ -92,11 +93,12 @@ def validate(
                 failures.append({
                     "problem": job.problem.title, "language": job.language, "index": job.index,
                     "label": job.label, "expected_pass": job.expected_pass, "verdict": report.verdict.value,
-                    "reason": report.failing_test.reason if report.failing_test else report.stderr[-300:],
+                    "reason": report.failing_test.reason if report.failing_test else
+                    report.compile.stderr if not report.compile.ok else report.stderr[-300:],
                 })
             progress.advance(task)
 
-        venus.run_jobs(jobs, 1, build_limits(None, None), done)
+        venus.run_jobs(jobs, 1, build_limits(timeout, None), done)
     summary = {"dataset": dataset, "solutions": len(jobs), "mismatches": failures, "ok": not failures,
                "languages": ready, "skipped_languages": skipped}
     if as_json:

@@ -24,7 +24,7 @@ DEMO_SAMPLES = DATA_DIR / "demo_samples.jsonl"
 
 
 def _evaluate(samples: list[Sample], dataset: str, repeat: int | str, out: Path | None,
-              as_json: bool, title: str, paired: bool = False) -> Evaluation:
+              as_json: bool, title: str, paired: bool = False, timeout: float | None = None) -> Evaluation:
     manager = get_manager()
     by_language: dict[str, list[Sample]] = {}
     for sample in samples:
@@ -38,7 +38,7 @@ def _evaluate(samples: list[Sample], dataset: str, repeat: int | str, out: Path 
     for sample in samples:  # titles and ids both work in samples files
         sample.problem_id = str(problems[sample.problem_id].problem_id)
     sandbox = Sandbox()
-    limits = build_limits(None, None)
+    limits = build_limits(timeout, None)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=as_json or not console.is_terminal) as progress:
         if paired:
@@ -85,6 +85,8 @@ def evaluate(
         False, "--paired", help="re-measure the sampled problems' humans in the same interleaved rounds as the "
         "samples, instead of using the calibration: immune to host drift, costs the humans' runs"),
     out: Path | None = typer.Option(None, "--out", help="write report.json, report.md and PNG plots here"),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="wall limit per test, seconds (default: each problem's own, else 10)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Pass@1, Time%, Memory%, Integral% against this host's human distribution, with 95 % CIs."""
@@ -96,7 +98,7 @@ def evaluate(
     runs = parse_repeat(repeat or ("3" if paired else "1"))
     if paired and runs == "auto":
         raise AfterburnerError("--paired takes a number of rounds (--repeat N), not 'auto'")
-    _evaluate(rows, dataset, runs, out, as_json, f"Litmus: {samples.name}", paired)
+    _evaluate(rows, dataset, runs, out, as_json, f"Litmus: {samples.name}", paired, timeout)
 
 
 def demo(

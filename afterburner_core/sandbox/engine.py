@@ -37,6 +37,7 @@ from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
+from afterburner_core.sandbox.diagnostics import compile_failure
 from afterburner_core.sandbox.isolation import (
     compile_uid,
     jail_binds,
@@ -153,7 +154,9 @@ class Engine:
             return report
 
     def run_problem(self, request: ProblemRunRequest) -> RunReport:
-        """A solution against a problem's tests through the language's runner."""
+        """A solution against a problem's tests through the language's runner, under the problem's
+        own limits where the request sets none."""
+        request = request.model_copy(update={"limits": request.problem.limits_for(request.limits)})
         info = self._language(request.language)
         source = runner_source(request.problem, info.key, info.aliases, request.code)
         tests = request.tests if request.tests is not None else problem_tests(request.problem)
@@ -341,15 +344,18 @@ class Engine:
             inputs = job.private_dir(job.io / "compile")
             result = supervise(argv, [Path("/dev/null")], options, env, inputs, job.launcher)
             run = result.runs[0]
-            message = analysis.tail(run.stderr + run.stdout, 8192)
+            output = analysis.decode(run.stderr + run.stdout)
             broken = analysis.limit_verdict(run, False)
             if broken is None:
-                return True, message
+                return True, analysis.tail(output.encode(), 2000)  # warnings, if any
             if run.timed_out:
-                message += f"\n[afterburner] compilation exceeded {limits.compile_timeout_s:g} s"
+                output = f"[afterburner] compilation exceeded {limits.compile_timeout_s:g} s\n{output}"
             elif run.memory_exceeded:
-                message += f"\n[afterburner] compilation exceeded {limits.compile_memory_mb} MiB"
-            return False, message.strip() or broken[1]
+                output = f"[afterburner] compilation exceeded {limits.compile_memory_mb} MiB\n{output}"
+            elif not output.strip():
+                output = broken[1]
+            return False, compile_failure(argv, output, info.plugin.compile_error_pattern,
+                                          info.plugin.compile_error_context)
 
         return compile_cached(plan, run_command, _base_env(job.scratch), self._compile_store(job))
 
@@ -481,7 +487,7 @@ def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcome
         tests_total=first.tests_total,
         language=info.key,
         backend=backend,
-        compile=CompileInfo(ok=True, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr[:2000]),
+        compile=CompileInfo(ok=True, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr),
         exit_code=first.exit_code,
         signal=first.signal,
         stdout=first.stdout,

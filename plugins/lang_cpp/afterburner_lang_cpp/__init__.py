@@ -27,6 +27,9 @@ class CppLanguage(LanguagePlugin):
     install_hint = "apt-get install g++"
     empty_program = "int main() { return 0; }\n"
     memory_error_markers = ("std::bad_alloc",)
+    # "file:line:col: error: ..." (and a fatal one), its code line and caret below it
+    compile_error_pattern = r":\d+:\d+: (?:fatal )?error:"
+    compile_error_context = (0, 6)
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
         return [[paths["g++"], *FLAGS, "-o", "main", files[0]]]

@@ -27,6 +27,8 @@ class GoLanguage(LanguagePlugin):
     install_hint = "apt-get install golang-go"
     empty_program = "package main\n\nfunc main() {}\n"
     memory_error_markers = ("runtime: out of memory",)
+    compile_error_pattern = r"^\S+\.go:\d+:\d+: "  # each diagnostic is one line
+    compile_error_context = (0, 0)
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
         return [[paths["go"], "build", "-trimpath", "-o", "main", files[0]]]

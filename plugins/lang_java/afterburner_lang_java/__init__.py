@@ -33,6 +33,8 @@ class JavaLanguage(LanguagePlugin):
     install_hint = "apt-get install default-jdk-headless"
     empty_program = "public class Main { public static void main(String[] args) {} }\n"
     memory_error_markers = ("java.lang.OutOfMemoryError",)
+    compile_error_pattern = r"\.java:\d+: error: "  # then the code line and the caret
+    compile_error_context = (0, 2)
 
     def source_file_name(self, source: str) -> str:
         match = PUBLIC_CLASS.search(source)

@@ -29,6 +29,9 @@ class JavaScriptLanguage(LanguagePlugin):
     empty_program = "\n"
     resources = ("harness.js",)
     memory_error_markers = ("heap out of memory", "Reached heap limit", "Array buffer allocation failed")
+    # node --check: "file:line", the code line and a caret above "SyntaxError: ..."
+    compile_error_pattern = r"^\w*Error\b"
+    compile_error_context = (5, 0)
 
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
         return [[paths["node"], "--check", files[0]]]
