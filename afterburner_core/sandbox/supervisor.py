@@ -364,9 +364,13 @@ class HostLauncher:
         finally:
             with _live_lock:
                 _live.discard(proc)
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            if proc.poll() is None:  # we are leaving early (an exception): let it end its job
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
     @staticmethod
     def _drive(proc: subprocess.Popen, timeout_s: float, on_output: Callable[[bytes], bool] | None) -> Launched:
