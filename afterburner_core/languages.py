@@ -96,6 +96,9 @@ class LanguagePlugin(abc.ABC):
     # the first toolchain binary accepted: an older one is reported missing, never silently used
     toolchain_requirement: str = ""
     minimum_version: tuple[int, ...] = ()
+    # build caches the plugin's image ships prebuilt: compile variable (pointing under the cache
+    # root) -> directory in the image; the docker backend starts each job's private cache from it
+    docker_cache_seeds: dict[str, str] = {}
     # the LeetCode-style empty program used to calibrate start-up (program mode)
     empty_program: str = ""
     # text in a crash message meaning the runtime refused an allocation (-> memory_limit)

@@ -350,6 +350,33 @@ class ContainerPool:
             for container in self.client.containers.list(all=True, filters={"label": f"{POOL_LABEL}={self.pool_id}"}):
                 container.remove(force=True)
 
+    # ---------------------------------------------------------------- prebuilt caches
+    def seed_cache(self, slot: Slot, image_path: str, target: Path) -> None:
+        """Make `target` (in a job's scratch) a tree of hard links to the slot's read-only copy of
+        the image's `image_path`; its directories belong to the container's uid, so the job may add
+        entries but not alter those it was given. The copy is taken once per container."""
+        seed = slot.directory / "seeds" / image_path.strip("/").replace("/", "_")
+        if not seed.exists():
+            staging = seed.with_name(seed.name + ".tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.parent.mkdir(mode=0o755, exist_ok=True)
+            source = Path(f"/proc/{slot.init_pid}/root") / image_path.strip("/")
+            proc = subprocess.run(["cp", "-a", str(source), str(staging)], capture_output=True, text=True,
+                                  check=False)
+            if proc.returncode != 0:
+                raise SandboxError(f"cannot copy {image_path} out of {slot.container.name}: {proc.stderr.strip()[:300]}")
+            for path in [staging, *staging.rglob("*")]:
+                os.lchown(path, os.getuid(), os.getgid())
+                if path.is_file() and not path.is_symlink():
+                    path.chmod(0o444)
+            staging.rename(seed)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["cp", "-al", str(seed), str(target)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SandboxError(f"cannot seed {target}: {proc.stderr.strip()[:300]}")
+        for path in [target, *(p for p in target.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            os.chown(path, slot.uid, slot.uid)
+
     # ---------------------------------------------------------------- toolchains in images
     def toolchain(self, info: LanguageInfo, slot: Slot) -> ToolchainStatus:
         """Where the image keeps the plugin's executables, and their version (once per image)."""
