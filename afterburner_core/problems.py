@@ -39,6 +39,11 @@ def _compile_evaluator(source: str) -> Evaluator:
     return function  # type: ignore[return-value]
 
 
+def evaluator_source(problem: Problem) -> str:
+    """The evaluator as text, the default one named (what a calibration's content key hashes)."""
+    return problem.test_case_evaluator or "exact_match"
+
+
 def evaluator_of(problem: Problem) -> Evaluator:
     return _compile_evaluator(problem.test_case_evaluator) if problem.test_case_evaluator else exact_match
 

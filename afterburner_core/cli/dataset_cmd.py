@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from afterburner_core import venus
+from afterburner_core import calibration, venus
 from afterburner_core.cli.common import build_limits, parse_repeat
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.datasets import get_problem, load_problems
@@ -132,7 +132,7 @@ def calibrate(
         task = progress.add_task("calibrating", total=len(jobs))
         reports = venus.run_jobs(jobs, parse_repeat(repeat), build_limits(None, None),
                                  lambda job, report: progress.advance(task))
-    path = venus.save_calibration(dataset, jobs, reports, parse_repeat(repeat), out)
+    path = calibration.save_calibration(dataset, jobs, reports, parse_repeat(repeat), out)
     spreads = _spreads(jobs, reports)
     failed = [f"{j.problem.title} {j.language}#{j.index}" for j, r in zip(jobs, reports, strict=True) if not r.passed]
     summary = {"path": str(path), "solutions": len(jobs), "failed": failed, "skipped_languages": skipped,
