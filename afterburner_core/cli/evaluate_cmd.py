@@ -74,6 +74,8 @@ def evaluate(
 
 def demo(
     out: Path = typer.Option(Path("afterburner-demo"), "--out", help="where the report goes"),
+    repeat: str = typer.Option("3", "--repeat", help="runs per sample (medians and intervals), or 'auto'"),
+    time_basis: str = typer.Option("cpu", "--time-basis", help="what Time% ranks: cpu (default) or wall"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The quick start's main job: Litmus on bundled example model outputs, in every available language.
@@ -85,4 +87,5 @@ def demo(
     if not as_json:
         console.print(f"[bold]Afterburner demo[/bold]: {len(samples)} example model outputs on "
                       f"{len({s.problem_id for s in samples})} venus-mini problems; humans measured on this host")
-    _evaluate(samples, "venus-mini", Settings(), out, as_json, "Litmus: bundled example outputs vs. humans (%)")
+    _evaluate(samples, "venus-mini", Settings(repeat=parse_repeat(repeat), time_basis=time_basis), out, as_json,
+              "Litmus: bundled example outputs vs. humans (%)")
