@@ -21,6 +21,7 @@ backends).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -103,7 +104,7 @@ def _attack_cases() -> list[dict[str, Any]]:
 
 def _run_case(sandbox: Sandbox, case: dict[str, Any], template: str, mark: str) -> RunReport:
     language = case["language"]
-    key = str(0x5AB00000 + int(mark[-5:], 16))
+    key = str(0x5AB00000 + int(hashlib.sha256(mark.encode()).hexdigest()[:5], 16))
     code = _fill(template, language, mark, KEY=key)
     if case["kind"] == "execute":
         return sandbox.execute(ExecutionRequest(code=code, language=language, limits=LIMITS,
