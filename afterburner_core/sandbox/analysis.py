@@ -361,15 +361,15 @@ def harness_tests_outcome(
     windows = [(t.begin_ns, t.end_ns) for t in result.tests]
     gaps = [(previous.end_ns, t.begin_ns) for previous, t, extra in
             zip(result.tests, result.tests[1:], outside[1:], strict=False) if extra > 0]
-    integral, inside = windowed_integral(samples, sorted(windows + gaps))
-    window_ms = wall_ns / 1e6
+    integral, _ = windowed_integral(samples, sorted(windows + gaps))
     measurement = Measurement(
-        time_ms=window_ms + sum(outside) / 1e6,
+        time_ms=wall_ns / 1e6 + sum(outside) / 1e6,
         cpu_ms=(cpu_ns + sum(outside)) / 1e6,
         memory_kb=float(run.peak_kb),
         integral_kb_ms=integral,
-        samples=inside,
-        sampled_ms=window_ms,
+        # the sampler's achieved rate over the run: test windows can be shorter than its period
+        samples=run.samples,
+        sampled_ms=run.wall_ns / 1e6,
     )
     outcome = Outcome(Verdict.accepted, passed, len(tests), measurement, run.exit_code, None)
     outcome.extras["harness_startup_ms"] = round(run.startup_ns / 1e6, 3)

@@ -384,7 +384,7 @@ class ContainerPool:
         if cached is not None:
             return cached
         names = list(info.plugin.toolchain_binaries)
-        lookups = "; ".join(f'p=$(command -v {n}) && readlink -f "$p" || echo' for n in names)
+        lookups = "; ".join(f'command -v {n} || echo' for n in names)
         version_argv = " ".join(info.plugin.toolchain_binaries[names[0]])
         script = f'{lookups}; echo "--"; "$(command -v {names[0]})" {version_argv} 2>&1'
         launched = slot.launcher(["/bin/sh", "-c", script], {"PATH": CONTAINER_PATH, "HOME": "/tmp"}, 60)
