@@ -64,7 +64,7 @@ class AfterburnerSpec:
 
         Returns how to run the artifact: the argv, extra environment, and for ``mode="tests"``
         whether each test gets its own process (native binaries) or one harness process loops
-        over the tests and times each call in-process (interpreters, the JVM). Return ``None``
+        over the tests the supervisor feeds it (interpreters, the JVM). Return ``None``
         for another plugin's language. `toolchain` as in ``afterburner_compile``.
         """
 
@@ -72,10 +72,10 @@ class AfterburnerSpec:
     def afterburner_measure(self, language: str, result: SupervisorResult, workdir: Path) -> dict[str, Any] | None:
         """Implemented by language plugins that report language-specific extras (e.g. JVM heap).
 
-        Called by the engine after each measured run with the supervisor's raw result and the job's
-        scratch directory (harness files such as ``timings.tsv`` live there); the returned dict is
-        merged into the report as extra fields. Return ``None`` when nothing to add. The base
-        `LanguagePlugin` reports ``harness_startup_ms`` for in-process harness languages.
+        Called by the engine after each measured run with the supervisor's raw result (its runs,
+        and for a harness its tests, with what they printed) and the job's scratch directory; the
+        returned dict is merged into the report as extra fields. Return ``None`` when nothing to
+        add. (The engine itself reports ``harness_startup_ms`` for harness languages.)
         """
 
     @hookspec

@@ -60,8 +60,23 @@ def row_to_problem(row: dict[str, Any], language: str | None = None) -> Problem:
         row["solutions"] = {k: [_solution(s) for s in v] for k, v in row["solutions"].items()}
     row["test_cases"] = _json(row.get("test_cases"), [])
     row["tags"] = list(row.get("tags") or [])
+    row.update(_limits(row))
     row.setdefault("title", str(row.get("problem_id", "")))
     return Problem.model_validate(row)
+
+
+def _limits(row: dict[str, Any]) -> dict[str, int]:
+    """The row's time and memory limits under the names datasets use: ``time_limit_ms`` /
+    ``memory_limit_mb`` (ours), or ``time_limit`` in seconds and ``memory_limit`` in MiB (LeetCode
+    style), when they are positive numbers."""
+    limits: dict[str, int] = {}
+    for ours, theirs, scale in (("time_limit_ms", "time_limit", 1000), ("memory_limit_mb", "memory_limit", 1)):
+        value = row.get(ours)
+        if value is None and isinstance(row.get(theirs), int | float) and not isinstance(row.get(theirs), bool):
+            value = row[theirs] * scale
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            limits[ours] = int(value)
+    return limits
 
 
 def _solution(item: Any) -> dict[str, Any]:
@@ -88,7 +103,7 @@ def _venus_config_row(row: dict[str, Any], language: str) -> Problem:
     carried = {key: row[key] for key in _CONFIG_ROW_CARRIED if row.get(key) not in (None, "", [])}
     return Problem(problem_id=problem_id, title=str(row.get("title") or row.get("title_slug") or row.get("name")
                                                     or problem_id),
-                   solutions={lang: list(seen.values())}, **carried)  # type: ignore[arg-type]
+                   solutions={lang: list(seen.values())}, **carried, **_limits(row))  # type: ignore[arg-type]
 
 
 _CONFIG_ROW_CARRIED = ("metadata", "metaData", "meta_data", "test_cases", "test_case_generator",

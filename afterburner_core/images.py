@@ -118,6 +118,35 @@ def ensure_runtime_image(client: Any, force: bool = False) -> str:
 
 def build_image(client: Any, info: LanguageInfo, force: bool = False) -> ImageResult:
     runtime = ensure_runtime_image(client)
-    salt = client.images.get(runtime).id  # a rebuilt runtime invalidates the language images
-    built, seconds = _build(client, dockerfile_of(info), info.docker_image, runtime, salt, force)
+    extras = info.plugin.docker_context()
+    # a rebuilt runtime, or another toolchain copied from this host, invalidates the language image
+    salt = client.images.get(runtime).id + "".join(f"|{name}:{_identity(path)}" for name, path in sorted(extras.items()))
+    dockerfile = dockerfile_of(info)
+    if not extras:
+        built, seconds = _build(client, dockerfile, info.docker_image, runtime, salt, force)
+    else:
+        with tempfile.TemporaryDirectory(prefix="afterburner-context-") as directory:
+            context = Path(directory) / "context"
+            shutil.copytree(dockerfile.parent, context, ignore=shutil.ignore_patterns("__pycache__"))
+            for name, path in extras.items():
+                if path.is_dir():
+                    shutil.copytree(path, context / name, symlinks=True)
+                else:
+                    shutil.copy2(path, context / name)
+            built, seconds = _build(client, context / dockerfile.name, info.docker_image, runtime, salt, force)
     return ImageResult(info.key, info.docker_image, built, seconds, "" if built else "up to date")
+
+
+def _identity(path: Path) -> str:
+    """What distinguishes one copy of a toolchain from another: a file's content hash, a
+    directory's listing with sizes (toolchain trees are large; their files are never edited)."""
+    hasher = hashlib.sha256()
+    if path.is_dir():
+        for item in sorted(path.rglob("*")):
+            if item.is_file() and not item.is_symlink():
+                hasher.update(f"{item.relative_to(path)}:{item.stat().st_size}\n".encode())
+    else:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(chunk)
+    return hasher.hexdigest()[:16]

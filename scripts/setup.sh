@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
-install_missing setup cc=gcc g++=g++ go=golang-go javac=default-jdk-headless node=nodejs rustc=rustc \
+install_missing setup cc=gcc clang++-19=clang-19 go=golang-go javac=default-jdk-headless rustc=rustc \
     || echo "setup: languages without a toolchain are skipped" >&2
 
 "$PYTHON" -m pip install -q --upgrade "setuptools>=61" wheel 2>&1 | grep -v "^WARNING" || true

@@ -112,9 +112,9 @@ def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = N
 def private_calibration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """While it lasts, calibrations (the human distribution) are read and written in a private
     directory, not this host's cache; yields that directory."""
-    from afterburner_core import venus
+    from afterburner_core import calibration
 
     root = tmp_path_factory.mktemp("calibration")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(venus, "calibration_path", lambda dataset: root / f"humans-{Path(dataset).name}.json")
+        patch.setattr(calibration, "calibration_path", lambda dataset: root / f"humans-{Path(dataset).name}.json")
         yield root

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from afterburner_core import venus
+from afterburner_core import calibration
 from afterburner_core.datasets import get_problem
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.host import host_fingerprint
@@ -29,7 +29,7 @@ needs_train = pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m i
 
 
 @pytest.fixture(scope="module", autouse=True)
-def calibration(tmp_path_factory: pytest.TempPathFactory):
+def calibration_file(tmp_path_factory: pytest.TempPathFactory):
     """A private calibration file: SYNTHETIC's python entries written here, MEASURED's measured by the tests."""
     require_language("python")
     with private_calibration(tmp_path_factory) as root:
@@ -41,9 +41,11 @@ def calibration(tmp_path_factory: pytest.TempPathFactory):
                             "integral": time_ms * 10_000.0 if passed else None,
                             "ci": {"time_ms": list(ci) if ci else None, "memory_kb": None, "integral_kb_ms": None},
                             "repeats": 9})
-        document = {"dataset": "venus-mini", "host_fingerprint": host_fingerprint(), "repeat": 9,
-                    "problems": {SYNTHETIC: {"python": entries}}}
-        venus.calibration_path("venus-mini").write_text(json.dumps(document))
+        synthetic = get_problem(SYNTHETIC)
+        document = {"format": calibration.FORMAT, "dataset": "venus-mini", "host_fingerprint": host_fingerprint(),
+                    "repeat": 9, "problems": {SYNTHETIC: {"python": {
+                        "content": calibration.content_key(synthetic, "python"), "entries": entries}}}}
+        calibration.calibration_path("venus-mini").write_text(json.dumps(document))
         yield root
 
 
@@ -83,8 +85,8 @@ def test_sft_rows_take_the_measured_best_in_the_prompts_format(sft_rows: list[di
     assert [r["performance"]["value"] for r in synthetic] == [40.0, 90.0]
     measured = [r for r in sft_rows if r["problem_id"] == MEASURED]
     assert len(measured) == 2 and measured[0]["performance"]["value"] <= measured[1]["performance"]["value"]
-    document = venus.load_calibration("venus-mini")
-    assert len(document["problems"][MEASURED]["python"]) == len(get_problem(MEASURED).solutions["python"])
+    document = calibration.load_calibration("venus-mini")
+    assert len(document["problems"][MEASURED]["python"]["entries"]) == len(get_problem(MEASURED).solutions["python"])
 
 
 def test_dpo_pairs_have_a_real_margin(dpo_rows: list[dict]) -> None:

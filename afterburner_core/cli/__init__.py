@@ -1,7 +1,7 @@
 """The `afterburner` command line. Every verb that reports accepts --json.
 
 Errors a user can cause (unknown language, missing file, bad limits) print one line and exit 2;
-never a traceback.
+never a traceback. Ending the command (SIGTERM, SIGHUP, SIGINT) ends every job it runs, at once.
 """
 
 from __future__ import annotations
@@ -48,8 +48,11 @@ app.add_typer(images_cmd.app, name="images")
 
 
 def main() -> None:
+    from afterburner_core.sandbox.supervisor import terminating_on_signals
+
     try:
-        app()
+        with terminating_on_signals():  # SIGTERM, SIGHUP, Ctrl-C: every running job ends with us
+            app()
     except AfterburnerError as error:
         print(f"afterburner: {error}", file=sys.stderr)
         sys.exit(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from afterburner_core.errors import AfterburnerError
@@ -17,6 +18,21 @@ def read_source(path: Path) -> str:
     if b"\0" in data[:8192]:
         raise AfterburnerError(f"{path} looks binary, not source code")
     return data.decode("utf-8", errors="surrogateescape")
+
+
+def read_stdin(source: str | None) -> bytes:
+    """The program's input: nothing, a file, or with ``-`` this command's own standard input (a
+    pipe, a redirect, a terminal until end of file)."""
+    if source is None:
+        return b""
+    if source == "-":
+        return sys.stdin.buffer.read()
+    path = Path(source)
+    if not path.exists():
+        raise AfterburnerError(f"no such stdin file: {path} (use --stdin - to read this command's own input)")
+    if not path.is_file():
+        raise AfterburnerError(f"--stdin takes a regular file or '-', not {path}")
+    return path.read_bytes()
 
 
 def parse_repeat(text: str) -> int | str:

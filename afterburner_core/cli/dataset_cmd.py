@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from afterburner_core import venus
+from afterburner_core import calibration, venus
 from afterburner_core.cli.common import build_limits, parse_repeat
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.datasets import get_problem, load_problems
@@ -76,6 +76,7 @@ def validate(
     dataset: str = DATASET,
     languages: list[str] | None = LANGUAGES,
     problem: str | None = typer.Option(None, "--problem", "-p"),
+    timeout: float | None = typer.Option(None, "--timeout", help="wall limit per test, seconds (default: the problem's)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run every solution in every language: correct ones must pass, wrong ones must fail."""
@@ -94,11 +95,12 @@ def validate(
                 failures.append({
                     "problem": job.problem.title, "language": job.language, "index": job.index,
                     "label": job.label, "expected_pass": job.expected_pass, "verdict": report.verdict.value,
-                    "reason": report.failing_test.reason if report.failing_test else report.stderr[-300:],
+                    "reason": report.failing_test.reason if report.failing_test else
+                    report.compile.stderr if not report.compile.ok else report.stderr[-300:],
                 })
             progress.advance(task)
 
-        venus.run_jobs(jobs, 1, build_limits(None, None), done)
+        venus.run_jobs(jobs, 1, build_limits(timeout, None), done)
     summary = {"dataset": dataset, "solutions": len(jobs), "mismatches": failures, "ok": not failures,
                "languages": ready, "skipped_languages": skipped}
     if as_json:
@@ -133,7 +135,7 @@ def calibrate(
         task = progress.add_task("calibrating", total=len(jobs))
         reports = venus.run_jobs(jobs, parse_repeat(repeat), build_limits(None, None),
                                  lambda job, report: progress.advance(task))
-    path = venus.save_calibration(dataset, jobs, reports, parse_repeat(repeat), out)
+    path = calibration.save_calibration(dataset, jobs, reports, parse_repeat(repeat), out)
     spreads = _spreads(jobs, reports)
     failed = [f"{j.problem.title} {j.language}#{j.index}" for j, r in zip(jobs, reports, strict=True) if not r.passed]
     summary = {"path": str(path), "solutions": len(jobs), "failed": failed, "skipped_languages": skipped,

@@ -5,73 +5,44 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from afterburner_core import venus
 from afterburner_core.cli.common import build_limits, parse_repeat
 from afterburner_core.cli.output import console, print_json
-from afterburner_core.datasets import DATA_DIR, get_problem
-from afterburner_core.errors import AfterburnerError
-from afterburner_core.host import host_fingerprint
-from afterburner_core.litmus.evaluate import Evaluation, Sample, evaluate_records, read_samples, run_samples, score
-from afterburner_core.litmus.humans import human_distribution
-from afterburner_core.litmus.paired import measure_paired
-from afterburner_core.litmus.report import litmus_table, write_report
+from afterburner_core.datasets import DATA_DIR
+from afterburner_core.litmus.evaluate import Evaluation, Sample, read_samples
+from afterburner_core.litmus.pipeline import Settings, run_evaluation
+from afterburner_core.litmus.report import comparison_lines, litmus_table, write_report
 from afterburner_core.plugins import get_manager
-from afterburner_core.sandbox.api import Sandbox
 
 DEMO_SAMPLES = DATA_DIR / "demo_samples.jsonl"
 
 
-def _evaluate(samples: list[Sample], dataset: str, repeat: int | str, out: Path | None,
-              as_json: bool, title: str, paired: bool = False) -> Evaluation:
-    manager = get_manager()
-    by_language: dict[str, list[Sample]] = {}
-    for sample in samples:
-        by_language.setdefault(manager.resolve_language(sample.language).key, []).append(sample)
-    ready, skipped = venus.available_languages(sorted(by_language))
-    samples = [s for lang in ready for s in by_language[lang]]
-    if not samples:
-        raise AfterburnerError("no sample can run here: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
-    problems = {s.problem_id: get_problem(s.problem_id, dataset) for s in samples}
-    problems = {**problems, **{str(p.problem_id): p for p in problems.values()}}
-    for sample in samples:  # titles and ids both work in samples files
-        sample.problem_id = str(problems[sample.problem_id].problem_id)
-    sandbox = Sandbox()
-    limits = build_limits(None, None)
+def _evaluate(samples: list[Sample], dataset: str, settings: Settings, out: Path | None, as_json: bool,
+              title: str) -> Evaluation:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, disable=as_json or not console.is_terminal) as progress:
-        if paired:
-            task = progress.add_task("humans and samples, paired", total=None)
-            humans, reports = measure_paired(
-                samples, problems, sandbox, int(repeat), limits,
-                lambda done, total: progress.update(task, completed=done, total=total),
-            )
-        else:
-            humans_task = progress.add_task("human distribution", total=None)
-            humans = human_distribution(
-                dataset, {str(p.problem_id): p for p in problems.values()}.values(), ready, sandbox=sandbox,
-                limits=limits, progress=lambda job, report: progress.advance(humans_task),
-            )
-            progress.update(humans_task, total=1, completed=1)
-            task = progress.add_task("samples", total=len(samples))
-            reports = run_samples(samples, {s.problem_id: problems[s.problem_id] for s in samples}, sandbox, repeat,
-                                  limits, lambda sample, report: progress.advance(task))
-    records = score(samples, reports, humans)
-    sources = sorted(set(humans.source.values()))
-    evaluation = evaluate_records(records, meta={
-        "dataset": dataset, "host_fingerprint": host_fingerprint(), "repeat": repeat, "paired": paired,
-        "human_distribution": ", ".join(sources) or "none", "skipped_languages": skipped,
-    })
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        evaluation = run_evaluation(samples, dataset, settings, progress=advance)
     written = write_report(evaluation, out) if out else []
     if as_json:
         print_json({**evaluation.to_json(), "files": [str(p) for p in written]})
-    else:
-        console.print(litmus_table(evaluation, title))
-        for name, reason in skipped.items():
-            console.print(f"[yellow]skipped {name}[/yellow]: {reason}")
-        if written:
-            console.print(f"report: {', '.join(str(p) for p in written)}")
+        return evaluation
+    console.print(litmus_table(evaluation, title))
+    if evaluation.by_tag:
+        console.print(litmus_table(evaluation, f"{title}, by model", by="tag"))
+        for line in comparison_lines(evaluation):
+            console.print(line)
+    for name, reason in evaluation.meta["skipped_languages"].items():
+        console.print(f"[yellow]skipped {name}[/yellow]: {reason}")
+    if written:
+        console.print(f"report: {', '.join(str(p) for p in written)}")
     return evaluation
 
 
@@ -79,12 +50,15 @@ def evaluate(
     samples: Path = typer.Option(..., "--samples", help="JSONL rows {problem_id, language, code}"),
     dataset: str = typer.Option("venus-mini", "--dataset", "-d"),
     language: list[str] | None = typer.Option(None, "--language", "-l", help="only these languages"),
-    repeat: str | None = typer.Option(
-        None, "--repeat", help="N or 'auto' (default 1); with --paired, N interleaved rounds (default 3)"),
+    repeat: str = typer.Option(
+        "3", "--repeat", help="runs per sample (medians and intervals), or 'auto'; with --paired, interleaved rounds"),
     paired: bool = typer.Option(
         False, "--paired", help="re-measure the sampled problems' humans in the same interleaved rounds as the "
         "samples, instead of using the calibration: immune to host drift, costs the humans' runs"),
     out: Path | None = typer.Option(None, "--out", help="write report.json, report.md and PNG plots here"),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="wall limit per test, seconds (default: each problem's own, else 10)"),
+    time_basis: str = typer.Option("cpu", "--time-basis", help="what Time% ranks: cpu (CPU time, default) or wall"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Pass@1, Time%, Memory%, Integral% against this host's human distribution, with 95 % CIs."""
@@ -93,14 +67,15 @@ def evaluate(
         manager = get_manager()
         wanted = {manager.resolve_language(name).key for name in language}
         rows = [r for r in rows if manager.resolve_language(r.language).key in wanted]
-    runs = parse_repeat(repeat or ("3" if paired else "1"))
-    if paired and runs == "auto":
-        raise AfterburnerError("--paired takes a number of rounds (--repeat N), not 'auto'")
-    _evaluate(rows, dataset, runs, out, as_json, f"Litmus: {samples.name}", paired)
+    settings = Settings(repeat=parse_repeat(repeat), paired=paired, time_basis=time_basis,
+                        limits=build_limits(timeout, None))
+    _evaluate(rows, dataset, settings, out, as_json, f"Litmus: {samples.name}")
 
 
 def demo(
     out: Path = typer.Option(Path("afterburner-demo"), "--out", help="where the report goes"),
+    repeat: str = typer.Option("3", "--repeat", help="runs per sample (medians and intervals), or 'auto'"),
+    time_basis: str = typer.Option("cpu", "--time-basis", help="what Time% ranks: cpu (default) or wall"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The quick start's main job: Litmus on bundled example model outputs, in every available language.
@@ -112,4 +87,5 @@ def demo(
     if not as_json:
         console.print(f"[bold]Afterburner demo[/bold]: {len(samples)} example model outputs on "
                       f"{len({s.problem_id for s in samples})} venus-mini problems; humans measured on this host")
-    _evaluate(samples, "venus-mini", 1, out, as_json, "Litmus: bundled example outputs vs. humans (%)")
+    _evaluate(samples, "venus-mini", Settings(repeat=parse_repeat(repeat), time_basis=time_basis), out, as_json,
+              "Litmus: bundled example outputs vs. humans (%)")

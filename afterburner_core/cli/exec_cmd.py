@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from afterburner_core.cli.common import build_limits, parse_repeat, read_source
+from afterburner_core.cli.common import build_limits, parse_repeat, read_source, read_stdin
 from afterburner_core.cli.output import print_report
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import ExecutionRequest
@@ -16,7 +16,7 @@ from afterburner_core.sandbox.api import Sandbox
 def exec_program(
     file: Path = typer.Argument(..., help="source file of a whole program"),
     language: str = typer.Option(..., "--language", "-l", help="python, cpp, rust, go, java, javascript (or alias)"),
-    stdin: Path | None = typer.Option(None, "--stdin", help="file fed to the program's standard input"),
+    stdin: str | None = typer.Option(None, "--stdin", help="file fed to the program's standard input ('-': this command's own)"),
     timeout: float | None = typer.Option(None, "--timeout", help="wall limit in seconds (default 10)"),
     memory_mb: int | None = typer.Option(None, "--memory-mb", help="memory limit in MiB (default 1024)"),
     repeat: str = typer.Option("1", "--repeat", help="N runs (medians + 95% CI) or 'auto'"),
@@ -26,11 +26,7 @@ def exec_program(
 ) -> None:
     """Compile (cached) and run a whole program; report verdict, output and metrics."""
     code = read_source(file)
-    data = b""
-    if stdin is not None:
-        if not stdin.is_file():
-            raise AfterburnerError(f"no such stdin file: {stdin}")
-        data = stdin.read_bytes()
+    data = read_stdin(stdin)
     if parallel is not None and parallel < 1:
         raise AfterburnerError("--parallel must be at least 1")
     request = ExecutionRequest(

@@ -25,6 +25,8 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable
                 "toolchain_available": status.available,
                 "toolchain_version": status.version,
                 "toolchain_message": status.message or None,
+                "toolchain_requirement": info.plugin.toolchain_requirement or None,
+                "toolchain_paths": status.paths,
                 "test_mode": info.test_mode,
                 "compile_flags": info.compile_flags,
             })
@@ -51,7 +53,9 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable
                 aliases = ", ".join(language["aliases"])  # type: ignore[index]
                 lang = f"{language['key']} ({aliases})"  # type: ignore[index]
                 ok = language["toolchain_available"]  # type: ignore[index]
-                tool = f"[green]{language['toolchain_version']}[/green]" if ok else f"[red]missing[/red]: {language['toolchain_message']}"  # type: ignore[index]
+                wanted = f" (needs {language['toolchain_requirement']})" if language["toolchain_requirement"] else ""  # type: ignore[index]
+                tool = (f"[green]{language['toolchain_version']}[/green]{wanted}" if ok  # type: ignore[index]
+                        else f"[red]missing[/red]: {language['toolchain_message']}")  # type: ignore[index]
             else:
                 lang, tool = "", ""
             kind = row["kind"] if isinstance(row["kind"], str) else ", ".join(row["kind"])  # type: ignore[arg-type]

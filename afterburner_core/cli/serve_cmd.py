@@ -54,4 +54,14 @@ def serve(
     app = create_app(backend=backend, parallel=parallel, queue_size=queue_size,
                      max_body_bytes=int(max_body_mb * (1 << 20)), token=token, datasets=dataset or None,
                      backend_options=parse_backend_options(backend_option or []))
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30)
+    from afterburner_core.sandbox.supervisor import terminate_all
+
+    class Server(uvicorn.Server):
+        """Stopping the service stops its jobs at once: their requests answer 503 while uvicorn
+        closes the connections, instead of holding the shutdown for as long as they run."""
+
+        def handle_exit(self, sig: int, frame: object) -> None:
+            terminate_all()
+            super().handle_exit(sig, frame)
+
+    Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30)).run()

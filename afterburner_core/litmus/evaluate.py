@@ -1,11 +1,16 @@
 """Litmus evaluation: run samples, place them against the human distribution, aggregate.
 
-Per sample and metric: `beyond` (the fraction of human solutions it beats, ties counting half: within
-2 %, or with overlapping 95 % intervals when both were repeated) and a standing (beyond / equal / below / failed). Aggregates per language and overall, as in
+Per sample and metric: `beyond` (the expected fraction of human solutions it beats given how
+precisely both were measured, ties counting half: litmus/percentile.py) and a standing (beyond /
+equal / below / failed). Time is ranked by the program's *CPU* time (`cpu_ms`) by default: on its
+exclusive core a single-threaded program's CPU time is its running time, and unlike wall time it
+does not grow when the host schedules something else onto that core (`time_basis="wall"` ranks by
+`time_ms`). Aggregates per language, per tag (the model that wrote the samples) and overall, as in
 the paper: Pass@1 = mean(passed); Time% = mean(passed × beyond_time), likewise Memory% and
 Integral%. Intervals are percentile-bootstrap 95 % intervals over *problems* (resampling problems
 with replacement, all samples of a drawn problem together), not the standard error of a bootstrap
-mean as in the original.
+mean as in the original. Two tags are compared on the problems both attempted: the difference of
+their scores with a paired bootstrap interval over those problems.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from typing import Any
 
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, HumanDistribution
-from afterburner_core.litmus.percentile import DEFAULT_TIE_TOLERANCE, beyond, standing
+from afterburner_core.litmus.percentile import NOISE_FLOOR, beyond, standing
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.plugins import get_manager
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
 
 SCORES = ("pass@1", "time%", "memory%", "integral%")
 BOOTSTRAP_ROUNDS = 1000
+TIME_BASES = {"cpu": "cpu", "wall": "time"}  # --time-basis -> the measured quantity Time% ranks
 
 
 @dataclass
@@ -59,17 +65,33 @@ class Aggregate:
 
 
 @dataclass
+class Comparison:
+    """Tag `b` minus tag `a` on the problems both attempted: each score's difference and its paired
+    bootstrap 95 % interval (an interval clear of 0 is a difference the problems support)."""
+
+    a: str
+    b: str
+    problems: int
+    difference: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+
+
+@dataclass
 class Evaluation:
     records: list[SampleRecord]
     by_language: dict[str, Aggregate]
     overall: Aggregate
     meta: dict[str, Any] = field(default_factory=dict)
+    by_tag: dict[str, Aggregate] = field(default_factory=dict)
+    comparisons: list[Comparison] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "meta": self.meta,
             "overall": asdict(self.overall),
             "by_language": {k: asdict(v) for k, v in self.by_language.items()},
+            "by_tag": {k: asdict(v) for k, v in self.by_tag.items()},
+            "comparisons": [asdict(c) for c in self.comparisons],
             "records": [asdict(r) for r in self.records],
         }
 
@@ -115,21 +137,23 @@ def run_samples(
 
 
 def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: HumanDistribution,
-          tolerance: float = DEFAULT_TIE_TOLERANCE) -> list[SampleRecord]:
+          noise: float = NOISE_FLOOR, time_basis: str = "cpu") -> list[SampleRecord]:
     manager = get_manager()
+    quantity = {"time": TIME_BASES[time_basis], "memory": "memory", "integral": "integral"}
     records = []
     for sample, report in zip(samples, reports, strict=True):
         language = manager.resolve_language(sample.language).key
         values, beyonds, standings = {}, {}, {}
         for metric in METRICS:
-            value = getattr(report, REPORT_FIELD[metric]) if report.passed else None
-            pool = humans.values(sample.problem_id, language, metric)
-            spans = humans.spans(sample.problem_id, language, metric)
-            interval = getattr(report.ci, REPORT_FIELD[metric]) if report.passed else None
+            measured = quantity[metric]
+            value = getattr(report, REPORT_FIELD[measured]) if report.passed else None
+            pool = humans.values(sample.problem_id, language, measured)
+            spans = humans.spans(sample.problem_id, language, measured)
+            interval = getattr(report.ci, REPORT_FIELD[measured]) if report.passed else None
             values[metric] = value
-            beyonds[metric] = (beyond(value, pool, tolerance, interval, spans) if value is not None and pool
+            beyonds[metric] = (beyond(value, pool, noise, interval, spans) if value is not None and pool
                                else (0.0 if not report.passed else None))
-            place = standing(report.passed, value, pool, tolerance, interval, spans)
+            place = standing(report.passed, value, pool, noise, interval, spans)
             standings[metric] = place.value if place else None
         records.append(SampleRecord(sample.problem_id, language, sample.tag, report.passed, report.verdict.value,
                                     values, beyonds, standings))
@@ -145,12 +169,22 @@ def _scores(records: Sequence[SampleRecord]) -> dict[str, float]:
     return result
 
 
+def _by_problem(records: Sequence[SampleRecord]) -> dict[str, list[SampleRecord]]:
+    grouped: dict[str, list[SampleRecord]] = {}
+    for record in records:
+        grouped.setdefault(record.problem_id, []).append(record)
+    return grouped
+
+
+def _interval(values: list[float]) -> tuple[float, float]:
+    values.sort()
+    return values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))]
+
+
 def aggregate(records: Sequence[SampleRecord], rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> Aggregate:
     if not records:
         raise AfterburnerError("nothing to aggregate: no samples")
-    by_problem: dict[str, list[SampleRecord]] = {}
-    for record in records:
-        by_problem.setdefault(record.problem_id, []).append(record)
+    by_problem = _by_problem(records)
     keys = sorted(by_problem)
     rng = random.Random(seed)
     draws: dict[str, list[float]] = {name: [] for name in SCORES}
@@ -158,10 +192,7 @@ def aggregate(records: Sequence[SampleRecord], rounds: int = BOOTSTRAP_ROUNDS, s
         chosen = [r for key in (rng.choice(keys) for _ in keys) for r in by_problem[key]]
         for name, value in _scores(chosen).items():
             draws[name].append(value)
-    ci = {}
-    for name, values in draws.items():
-        values.sort()
-        ci[name] = (values[int(0.025 * (len(values) - 1))], values[int(0.975 * (len(values) - 1))])
+    ci = {name: _interval(values) for name, values in draws.items()}
     shares = {}
     for metric in METRICS:
         counted = [r.standing[metric] for r in records if r.standing[metric] is not None]
@@ -173,11 +204,38 @@ def aggregate(records: Sequence[SampleRecord], rounds: int = BOOTSTRAP_ROUNDS, s
     )
 
 
+def compare(records: Sequence[SampleRecord], a: str, b: str, rounds: int = BOOTSTRAP_ROUNDS,
+            seed: int = 0) -> Comparison | None:
+    """Tag `b`'s scores minus tag `a`'s on the problems both attempted, with a bootstrap interval
+    that resamples those problems (both tags' samples of a drawn problem together: paired)."""
+    mine = _by_problem([r for r in records if r.tag == a])
+    theirs = _by_problem([r for r in records if r.tag == b])
+    shared = sorted(set(mine) & set(theirs))
+    if not shared:
+        return None
+
+    def difference(keys: Sequence[str]) -> dict[str, float]:
+        first = _scores([r for key in keys for r in mine[key]])
+        second = _scores([r for key in keys for r in theirs[key]])
+        return {name: second[name] - first[name] for name in SCORES}
+
+    rng = random.Random(seed)
+    draws: dict[str, list[float]] = {name: [] for name in SCORES}
+    for _ in range(rounds):
+        for name, value in difference([rng.choice(shared) for _ in shared]).items():
+            draws[name].append(value)
+    return Comparison(a, b, len(shared), difference(shared), {name: _interval(v) for name, v in draws.items()})
+
+
 def evaluate_records(records: Sequence[SampleRecord], meta: dict[str, Any] | None = None) -> Evaluation:
     languages = sorted({r.language for r in records})
+    tags = sorted({r.tag for r in records})
+    comparisons = [c for i, a in enumerate(tags) for b in tags[i + 1:] if (c := compare(records, a, b))]
     return Evaluation(
         records=list(records),
         by_language={lang: aggregate([r for r in records if r.language == lang]) for lang in languages},
         overall=aggregate(records),
         meta=meta or {},
+        by_tag={tag: aggregate([r for r in records if r.tag == tag]) for tag in tags} if len(tags) > 1 else {},
+        comparisons=comparisons,
     )

@@ -1,22 +1,29 @@
 """The human distribution: measured metrics of each problem's correct human solutions, on this host.
 
-Taken from this host's calibration (`afterburner dataset calibrate`) when it covers the problem and
-language; otherwise the missing solutions are measured now, in the same run as the samples they
-will be compared with, and added to the calibration so the next run reuses them.
+Taken from this host's calibration (`afterburner dataset calibrate`) when it measured exactly the
+problem in hand (`afterburner_core.calibration`: keyed by content); otherwise the solutions are
+measured now, in the same run as the samples they will be compared with, and written into the
+calibration so the next run reuses them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from afterburner_core import venus
+from afterburner_core import calibration, venus
 from afterburner_core.litmus.percentile import Span
 from afterburner_core.models import Limits, Problem, RunReport
 from afterburner_core.sandbox.api import Sandbox
 
 METRICS = ("time", "memory", "integral")
-REPORT_FIELD = {"time": "time_ms", "memory": "memory_kb", "integral": "integral_kb_ms"}
+# every measured quantity: its key in a calibration entry and its report field ("cpu" is the
+# program's CPU time, which Litmus ranks time by: see litmus/evaluate.py)
+FIELDS = {"time": ("time", "time_ms"), "cpu": ("cpu", "cpu_ms"), "memory": ("memory", "memory_kb"),
+          "integral": ("integral", "integral_kb_ms")}
+REPORT_FIELD = {metric: report_field for metric, (_, report_field) in FIELDS.items()}
 
 
 @dataclass
@@ -24,12 +31,14 @@ class HumanDistribution:
     """metric values of passed human solutions, per (problem_id, language), with their intervals.
 
     `intervals` runs parallel to `entries`: each value's 95 % interval over its repeats, or None
-    where it was not recorded (a single run, an older calibration).
+    where it was not recorded (a single run). `calibration` says which calibration the values came
+    from (file, date, host, content keys), for the report's meta.
     """
 
     entries: dict[tuple[str, str], dict[str, list[float]]] = field(default_factory=dict)
     source: dict[tuple[str, str], str] = field(default_factory=dict)  # "calibration", "measured" or "paired"
     intervals: dict[tuple[str, str], dict[str, list[Span | None]]] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     def values(self, problem_id: object, language: str, metric: str) -> list[float]:
         return self.entries.get((str(problem_id), language), {}).get(metric, [])
@@ -46,15 +55,27 @@ class HumanDistribution:
         if not report.passed:
             return
         self._append(str(problem_id), language, {
-            metric: (getattr(report, REPORT_FIELD[metric]), getattr(report.ci, REPORT_FIELD[metric]))
-            for metric in METRICS
+            metric: (getattr(report, report_field), getattr(report.ci, report_field))
+            for metric, (_, report_field) in FIELDS.items()
         })
         self.source[(str(problem_id), language)] = source
 
+    def add_entries(self, problem_id: object, language: str, entries: list[dict], source: str) -> None:
+        """Calibration entries (passed ones) of one (problem, language)."""
+        for entry in entries:
+            if not entry.get("passed"):
+                continue
+            ci = entry.get("ci") if isinstance(entry.get("ci"), dict) else {}
+            self._append(str(problem_id), language, {
+                metric: (entry.get(key), ci.get(report_field)) for metric, (key, report_field) in FIELDS.items()
+            })
+        if self.has(problem_id, language):
+            self.source[(str(problem_id), language)] = source
+
     def _append(self, problem_id: str, language: str, measured: dict[str, tuple[float | None, object]]) -> None:
         key = (problem_id, language)
-        values = self.entries.setdefault(key, {m: [] for m in METRICS})
-        spans = self.intervals.setdefault(key, {m: [] for m in METRICS})
+        values = self.entries.setdefault(key, {m: [] for m in FIELDS})
+        spans = self.intervals.setdefault(key, {m: [] for m in FIELDS})
         for metric, (value, span) in measured.items():
             if value is not None:
                 values[metric].append(float(value))
@@ -69,19 +90,21 @@ def _span(raw: object) -> Span | None:
     return None
 
 
-def from_calibration(document: dict | None) -> HumanDistribution:
+def calibrated_humans(dataset: str, problems: Iterable[Problem], languages: Iterable[str]) -> HumanDistribution:
+    """What this host's calibration holds for exactly these problems (nothing is measured): the
+    (problem, language) pairs it does not cover are simply absent."""
+    document = calibration.load_calibration(dataset)
     humans = HumanDistribution()
-    if not document:
-        return humans
-    for problem_id, languages in document.get("problems", {}).items():
-        for language, entries in languages.items():
-            for entry in entries:
-                if not entry.get("passed"):
-                    continue
-                ci = entry.get("ci") if isinstance(entry.get("ci"), dict) else {}
-                humans._append(problem_id, language, {m: (entry.get(m), ci.get(REPORT_FIELD[m])) for m in METRICS})
-            if humans.has(problem_id, language):
-                humans.source[(problem_id, language)] = "calibration"
+    pairs: set[tuple[str, str]] = set()
+    for job in venus.solution_jobs(list(problems), sorted(set(languages)), only_correct=True):
+        key = (str(job.problem.problem_id), job.language)
+        if key in pairs:
+            continue
+        pairs.add(key)
+        entries = calibration.entries_for(document, job.problem, job.language)
+        if entries is not None:
+            humans.add_entries(job.problem.problem_id, job.language, entries, "calibration")
+    humans.calibration = calibration.describe(document, calibration.calibration_path(dataset), pairs)
     return humans
 
 
@@ -94,18 +117,31 @@ def human_distribution(
     limits: Limits | None = None,
     progress: Callable[[venus.SolutionJob, RunReport], None] | None = None,
 ) -> HumanDistribution:
-    """This host's distribution for the given problems and languages, measuring what is missing."""
-    document = venus.load_calibration(dataset)
-    humans = from_calibration(document)
+    """This host's distribution for the given problems and languages, measuring what the
+    calibration does not hold for exactly this content."""
+    document = calibration.load_calibration(dataset)
+    humans = HumanDistribution()
     problems = list(problems)
     wanted = set(languages)
-    missing = [
-        job for job in venus.solution_jobs(problems, sorted(wanted), only_correct=True)
-        if not humans.has(job.problem.problem_id, job.language)
-    ]
+    jobs = venus.solution_jobs(problems, sorted(wanted), only_correct=True)
+    missing = []
+    decided: dict[tuple[str, str], bool] = {}  # (problem, language) -> calibrated?
+    for job in jobs:
+        key = (str(job.problem.problem_id), job.language)
+        if key not in decided:
+            entries = calibration.entries_for(document, job.problem, job.language)
+            decided[key] = entries is not None
+            if entries is not None:
+                humans.add_entries(job.problem.problem_id, job.language, entries, "calibration")
+        if not decided[key]:
+            missing.append(job)
     if missing:
         reports = venus.run_jobs(missing, repeat, limits or Limits(), progress or (lambda job, report: None), sandbox)
         for job, report in zip(missing, reports, strict=True):
             humans.add(job.problem.problem_id, job.language, report, "measured")
-        venus.merge_calibration(dataset, missing, reports, repeat)
+        path: Path = calibration.merge_calibration(dataset, missing, reports, repeat)
+        document = calibration.load_calibration(dataset)
+    else:
+        path = calibration.calibration_path(dataset)
+    humans.calibration = calibration.describe(document, path, set(decided))
     return humans

@@ -1,25 +1,30 @@
-"""The "beyond-human" percentile, with ties handled explicitly.
+"""The "beyond-human" percentile: how many human solutions a sample beats, measured noise included.
 
-The original counted a tie as a win without saying so (`bisect_left`). Here a human value counts
-as *beaten* when it is worse than the sample's by more than the tie tolerance, as *tied* when
-within it, and ties count half (mid-rank). Measured numbers always carry noise, so exact equality
-is the wrong notion of a tie: the default tolerance is 2 % of the sample's value, the same
-half-width `repeat=auto` aims for.
+The original counted a tie as a win without saying so (`bisect_left`), and any hard threshold
+makes a score jump when a measurement crosses it: a sample whose nearest human is 3 % slower
+scored 1 in one run and 0.5 in the next, and Litmus scores moved by 6-8 points run to run.
 
-That fixed tolerance is narrower than a shared host's noise for short programs: two runs of one
-20 ms C++ solution differ by 5-15 % here, so the fastest human solution, re-measured, "beat" or
-"lost to" its own copy depending on the run. When both values come with their repeats' 95 %
-intervals (`ci` of the reports, kept in the calibration), a human whose interval overlaps the
-sample's also counts as a tie: the measurements cannot tell them apart. Single runs have no
-interval and fall back to the tolerance alone.
+Here each comparison is the probability that the sample really is better than that human, given
+how precisely both were measured: with d = ln(human / sample) and σ the combined relative noise
+of the two measurements, p = Φ(d / σ). Exactly equal values give ½ (a tie counts half, as
+before); a human a factor of two slower gives 1.0; and a measurement that moves by a few per
+cent moves the score by a little, not by a step. Each measurement's relative noise is its 95 %
+interval's half-width in log space / 1.96 (its repeats), but never below `NOISE_FLOOR` -- the
+run-to-run drift of this host, which one run's repeats cannot see (`benchmarks/litmus_repro.py`
+measures it). `beyond` is the mean of p over the humans.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from enum import Enum
 
-DEFAULT_TIE_TOLERANCE = 0.02
+# Relative standard deviation between runs of the same program, minutes apart, on this project's
+# machines: 2-5 % for CPU time of programs over 10 ms (more for shorter ones, whose intervals say
+# so), under 1 % for memory. One floor for all metrics keeps "5 % apart" meaning the same thing.
+NOISE_FLOOR = 0.05
+CERTAIN = 0.975  # p at which a comparison counts as settled (beyond / below every human)
 
 Span = tuple[float, float]
 
@@ -27,52 +32,60 @@ Span = tuple[float, float]
 class Standing(str, Enum):
     """Where a sample stands against the humans on one metric."""
 
-    beyond = "beyond"  # better than every human (beyond all ties)
+    beyond = "beyond"  # better than every human, beyond the noise
     equal = "equal"  # within the human range
-    below = "below"  # worse than every human
+    below = "below"  # worse than every human, beyond the noise
     failed = "failed"  # did not pass
 
 
-def _ties(value: float, humans: Sequence[float], tolerance: float, interval: Span | None,
-          human_intervals: Sequence[Span | None] | None) -> list[bool]:
-    """Per human value: is it tied with `value` (within the tolerance, or overlapping intervals)?"""
-    margin = abs(value) * tolerance
+def relative_noise(value: float, interval: Span | None, floor: float = NOISE_FLOOR) -> float:
+    """A measurement's relative standard deviation: from its 95 % interval, at least `floor`."""
+    if interval is None or value <= 0 or interval[0] <= 0 or interval[1] < interval[0]:
+        return floor
+    return max(floor, (math.log(interval[1]) - math.log(interval[0])) / (2 * 1.96))
+
+
+def beat_probability(value: float, human: float, interval: Span | None = None, span: Span | None = None,
+                     floor: float = NOISE_FLOOR) -> float:
+    """P(the sample, lower being better, is really better than this human)."""
+    if value <= 0 or human <= 0:  # a zero measurement: only exact order is meaningful
+        return 0.5 if value == human else (1.0 if value < human else 0.0)
+    sigma = math.hypot(relative_noise(value, interval, floor), relative_noise(human, span, floor))
+    z = (math.log(human) - math.log(value)) / sigma
+    return 0.5 * math.erfc(-z / math.sqrt(2))
+
+
+def _probabilities(value: float, humans: Sequence[float], interval: Span | None,
+                   human_intervals: Sequence[Span | None] | None, floor: float) -> list[float]:
     spans: Sequence[Span | None] = human_intervals if human_intervals is not None else [None] * len(humans)
     if len(spans) != len(humans):
         raise ValueError("human_intervals must be parallel to humans")
-    tied = []
-    for human, span in zip(humans, spans, strict=True):
-        overlap = interval is not None and span is not None and interval[0] <= span[1] and span[0] <= interval[1]
-        tied.append(abs(human - value) <= margin or overlap)
-    return tied
+    return [beat_probability(value, human, interval, span, floor) for human, span in zip(humans, spans, strict=True)]
 
 
-def beyond(value: float, humans: Sequence[float], tolerance: float = DEFAULT_TIE_TOLERANCE,
-           interval: Span | None = None, human_intervals: Sequence[Span | None] | None = None) -> float | None:
-    """Fraction of human values this (lower-is-better) value beats, ties counting half.
+def beyond(value: float, humans: Sequence[float], floor: float = NOISE_FLOOR, interval: Span | None = None,
+           human_intervals: Sequence[Span | None] | None = None) -> float | None:
+    """The expected fraction of human values this (lower-is-better) value beats (ties half).
 
     `interval` and `human_intervals` (parallel to `humans`, None where unknown) are the 95 %
-    intervals of the measurements; overlapping ones tie. Returns None when there is no human value
-    to compare with (the original returned 0).
+    intervals of the measurements. Returns None when there is no human value to compare with (the
+    original returned 0).
     """
     if not humans:
         return None
-    tied = _ties(value, humans, tolerance, interval, human_intervals)
-    beaten = sum(1 for human, tie in zip(humans, tied, strict=True) if not tie and human > value)
-    return (beaten + 0.5 * sum(tied)) / len(humans)
+    return sum(_probabilities(value, humans, interval, human_intervals, floor)) / len(humans)
 
 
-def standing(passed: bool, value: float | None, humans: Sequence[float],
-             tolerance: float = DEFAULT_TIE_TOLERANCE, interval: Span | None = None,
-             human_intervals: Sequence[Span | None] | None = None) -> Standing | None:
+def standing(passed: bool, value: float | None, humans: Sequence[float], floor: float = NOISE_FLOOR,
+             interval: Span | None = None, human_intervals: Sequence[Span | None] | None = None) -> Standing | None:
     """Beyond / Equal / Below / Failed, or None when there are no humans to compare with."""
     if not passed or value is None:
         return Standing.failed
     if not humans:
         return None
-    tied = _ties(value, humans, tolerance, interval, human_intervals)
-    if all(not tie and human > value for human, tie in zip(humans, tied, strict=True)):
+    probabilities = _probabilities(value, humans, interval, human_intervals, floor)
+    if all(p >= CERTAIN for p in probabilities):
         return Standing.beyond
-    if all(not tie and human < value for human, tie in zip(humans, tied, strict=True)):
+    if all(p <= 1 - CERTAIN for p in probabilities):
         return Standing.below
     return Standing.equal

@@ -10,14 +10,16 @@ from rich.table import Table
 from afterburner_core.litmus.evaluate import SCORES, Aggregate, Evaluation
 
 
-def litmus_table(evaluation: Evaluation, title: str = "Litmus") -> Table:
+def litmus_table(evaluation: Evaluation, title: str = "Litmus", by: str = "language") -> Table:
+    """The scores per language (or per tag: ``by="tag"``) and overall."""
     table = Table(title=title)
-    table.add_column("language")
+    table.add_column(by)
     table.add_column("samples", justify="right")
     for name in SCORES:
         table.add_column(name, justify="right")
     table.add_column("time: beyond/equal/below/failed", justify="right")
-    rows = [*evaluation.by_language.items(), ("overall", evaluation.overall)]
+    groups = evaluation.by_tag if by == "tag" else evaluation.by_language
+    rows = [*((name or "(untagged)", agg) for name, agg in groups.items()), ("overall", evaluation.overall)]
     for name, agg in rows:
         shares = agg.shares["time"]
         table.add_row(
@@ -26,6 +28,19 @@ def litmus_table(evaluation: Evaluation, title: str = "Litmus") -> Table:
             " / ".join(f"{shares[k] * 100:.0f}" for k in ("beyond", "equal", "below", "failed")),
         )
     return table
+
+
+def comparison_lines(evaluation: Evaluation) -> list[str]:
+    """One line per pair of tags: B − A per score, with the paired interval, and what it supports."""
+    lines = []
+    for c in evaluation.comparisons:
+        cells = []
+        for s in SCORES:
+            lo, hi = c.ci[s]
+            verdict = "" if lo <= 0 <= hi else (" (B higher)" if lo > 0 else " (A higher)")
+            cells.append(f"{s} {c.difference[s] * 100:+.1f} [{lo * 100:+.1f}, {hi * 100:+.1f}]{verdict}")
+        lines.append(f"{c.b or '(untagged)'} − {c.a or '(untagged)'} on {c.problems} shared problems: " + "; ".join(cells))
+    return lines
 
 
 def _markdown(evaluation: Evaluation) -> str:
@@ -45,6 +60,13 @@ def _markdown(evaluation: Evaluation) -> str:
     for name, agg in evaluation.by_language.items():
         lines.append(row(name, agg))
     lines.append(row("**overall**", evaluation.overall))
+    if evaluation.by_tag:
+        lines += ["", "## By model (tag)", "", "| tag | samples | " + " | ".join(SCORES) +
+                  " | time beyond / equal / below / failed |", "|---|---:|" + "---:|" * len(SCORES) + "---|"]
+        lines += [row(name or "(untagged)", agg) for name, agg in evaluation.by_tag.items()]
+    if evaluation.comparisons:
+        lines += ["", "## Paired comparisons (B − A, points, 95 % paired bootstrap interval over shared problems)", ""]
+        lines += [f"- {line}" for line in comparison_lines(evaluation)]
     lines += ["", "## Samples", "", "| problem | language | tag | verdict | time ms | time beyond | memory beyond | integral beyond |",
               "|---|---|---|---|---:|---:|---:|---:|"]
     for r in evaluation.records:
@@ -86,6 +108,26 @@ def _plots(evaluation: Evaluation, out: Path) -> list[Path]:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     written.append(path)
+
+    if evaluation.by_tag:
+        tags = list(evaluation.by_tag)
+        fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(tags) + 2), 4))
+        for i, name in enumerate(SCORES):
+            values = [evaluation.by_tag[tag].scores[name] * 100 for tag in tags]
+            low = [v - evaluation.by_tag[tag].ci[name][0] * 100 for v, tag in zip(values, tags, strict=True)]
+            high = [evaluation.by_tag[tag].ci[name][1] * 100 - v for v, tag in zip(values, tags, strict=True)]
+            ax.bar([j + (i - 1.5) * width for j in range(len(tags))], values, width, yerr=[low, high], capsize=2,
+                   label=name)
+        ax.set_xticks(range(len(tags)), [tag or "(untagged)" for tag in tags])
+        ax.set_ylabel("%")
+        ax.set_ylim(0, 100)
+        ax.set_title("Litmus by model (95 % bootstrap CI over problems)")
+        ax.legend(ncol=4, fontsize=8)
+        fig.tight_layout()
+        path = out / "models.png"
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        written.append(path)
 
     problems = sorted({r.problem_id for r in evaluation.records})
     fig, ax = plt.subplots(figsize=(8, max(3, 0.35 * len(problems) + 1)))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.litmus.percentile import DEFAULT_TIE_TOLERANCE, beyond
+from afterburner_core.litmus.percentile import NOISE_FLOOR, beyond
 from afterburner_core.rewards.base import RewardInput, RewardOutput
 from afterburner_core.rewards.extract import fenced_blocks
 
@@ -126,8 +126,9 @@ class AfterburnerReward(_Configurable):
 class PercentileReward(_Gated):
     """``passed × beyond-human percentile`` of the objective metric (what Litmus averages).
 
-    The percentile is the fraction of this host's correct human solutions the candidate beats,
-    ties (within ``tolerance``, relative) counting half. With no human values to compare with the
+    The percentile is the expected fraction of this host's correct human solutions the candidate
+    beats given the measurements' noise (at least ``noise``, relative; ties count half), so the
+    reward moves smoothly with the candidate's speed instead of jumping at a threshold. With no human values to compare with the
     percentile is 0.5 (neutral), so such problems neither reward nor punish speed. Failing scores
     0, an unparsable completion −0.1 (so failing still ranks above unparsable). A passing candidate
     slower than every human also scores 0 unless ``pass_bonus`` (added to passing scores) is set.
@@ -135,7 +136,7 @@ class PercentileReward(_Gated):
 
     name: str = "percentile"
     component_names: ClassVar[tuple[str, ...]] = ("passed", "unparsable", "humans", "percentile")
-    tolerance: float = DEFAULT_TIE_TOLERANCE
+    noise: float = NOISE_FLOOR
     neutral: float = 0.5
     failing: float = 0.0
     unparsable: float = -0.1
@@ -147,7 +148,7 @@ class PercentileReward(_Gated):
     def score_passing(self, item: RewardInput) -> RewardOutput:
         value = item.value()
         humans = item.humans.get(item.objective) or []
-        pct = beyond(value, humans, self.tolerance) if value is not None else None
+        pct = beyond(value, humans, self.noise) if value is not None else None
         if pct is None:
             pct = self.neutral
         components = {"passed": 1.0, "unparsable": 0.0, "humans": float(len(humans)), "percentile": pct}

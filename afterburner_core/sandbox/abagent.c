@@ -11,7 +11,8 @@
  * Protocol (one command per line on stdin, answers on stdout):
  *   RUN <request file>   the file holds NUL-terminated strings: argv..., "", env..., ""
  *                        answer: "RAN <wait status> <stdout bytes> <stderr bytes>\n" + bytes
- *   CLEAN <dir>...       SIGKILL every other process in the container, reap them, empty the dirs
+ *   CLEAN <dir>...       SIGKILL every other process in the container, reap them, remove every
+ *                        SysV IPC object and POSIX message queue, empty the dirs
  *                        answer: "CLEAN <processes still alive>\n"
  *   PING                 answer: "PONG\n"
  * Any malformed command is answered "ERR <reason>\n".
@@ -31,7 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mqueue.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -240,6 +246,43 @@ static int count_others(void) {
     return others;
 }
 
+/* Remove every object listed in /proc/sysvipc/<kind> (column 2 is the id): a job must not leave
+ * shared memory, semaphores or queues for the next one (the container's IPC namespace outlives
+ * jobs). Listing through /proc needs no permission on the objects, so a program cannot hide one
+ * by giving it mode 0; removing needs only its uid, which is ours. */
+static void remove_sysv(const char *kind, int (*remove)(int)) {
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+    FILE *f = fopen(path, "re");
+    if (!f) return;
+    if (!fgets(line, sizeof line, f)) line[0] = 0; /* the header */
+    while (fgets(line, sizeof line, f)) {
+        long key, id;
+        if (sscanf(line, "%ld %ld", &key, &id) == 2) remove((int)id);
+    }
+    fclose(f);
+}
+
+static int remove_shm(int id) { return shmctl(id, IPC_RMID, NULL); }
+static int remove_sem(int id) { return semctl(id, 0, IPC_RMID); }
+static int remove_msg(int id) { return msgctl(id, IPC_RMID, NULL); }
+
+static void remove_ipc(void) {
+    remove_sysv("shm", remove_shm);
+    remove_sysv("sem", remove_sem);
+    remove_sysv("msg", remove_msg);
+    DIR *queues = opendir("/dev/mqueue");
+    if (!queues) return;
+    struct dirent *entry;
+    while ((entry = readdir(queues)) != NULL) {
+        if (entry->d_name[0] == '.') continue;
+        char name[300];
+        snprintf(name, sizeof name, "/%s", entry->d_name);
+        mq_unlink(name);
+    }
+    closedir(queues);
+}
+
 static void do_clean(char *dirs) {
     /* Everything but us: strays that escaped their supervisor, daemons, stopped processes. */
     for (int round = 0; round < 50; round++) {
@@ -249,6 +292,7 @@ static void do_clean(char *dirs) {
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
+    remove_ipc();
     for (char *dir = strtok(dirs, " "); dir; dir = strtok(NULL, " ")) {
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
     }

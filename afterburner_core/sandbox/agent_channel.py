@@ -13,6 +13,7 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,14 +115,22 @@ class AgentChannel:
 
 
 class AgentLauncher:
-    """Runs the supervisor inside a container through its agent (the docker backend's launcher)."""
+    """Runs the supervisor inside a container through its agent (the docker backend's launcher).
+
+    The agent answers once the supervisor has exited, with all its output: records are not
+    streamed, so a sequence cannot be stopped early from here (the supervisor still stops on a
+    crash or a limit), and the output never sits in the agent's memory -- which the container's
+    cgroup charges -- while the program runs."""
+
+    streams = False
 
     def __init__(self, channel: AgentChannel, binary: str, request_dir: Path) -> None:
         self.channel = channel
         self.binary = binary
         self.request_file = request_dir / ".agent-request"
 
-    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float) -> Launched:
+    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float,
+                 on_output: Callable[[bytes], bool] | None = None) -> Launched:
         if not all(command):
             raise SandboxError("the docker backend cannot pass an empty argument to a program")
         strings = [*command, "", *(f"{k}={v}" for k, v in env.items()), ""]

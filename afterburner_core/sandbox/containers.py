@@ -22,6 +22,7 @@ pool's id are ever touched.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -40,6 +41,16 @@ from afterburner_core.sandbox.resources import publish_resources
 from afterburner_core.sandbox.supervisor import agent_binary, supervisor_binary
 
 POOL_LABEL = "org.afterburner.pool"
+# The containers' seccomp profile. Docker's default refuses perf_event_open, which the supervisor
+# needs for exact CPU stamps of each test (abrun/harness.c); this profile allows everything else
+# Docker's default allows for an unprivileged container and refuses the rest. The program itself
+# runs under the supervisor's own, narrower filter on top (abrun/jail.c: namespaces, AF_UNIX,
+# affinity, perf_event_open included).
+SECCOMP_DENIED = ["acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module", "finit_module", "get_kernel_syms", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mount", "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "pivot_root", "query_module", "quotactl", "reboot", "request_key", "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old", "syslog"]
+SECCOMP_PROFILE = json.dumps({
+    "defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": list(SECCOMP_DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
+})
 LANGUAGE_LABEL = "org.afterburner.language"
 CONTAINER_PATH = "/usr/local/bin:/usr/bin:/bin"
 WIPED_BETWEEN_JOBS = ["/tmp", "/dev/shm"]
@@ -86,13 +97,18 @@ class Slot:
 
 
 class ContainerCgroup:
-    """The container's memory cgroup seen from the host: its OOM-kill counter (v1 or v2)."""
+    """The container's cgroup: its OOM-kill counter read from the host (v1 or v2), and the member
+    list and memory charge as the supervisor *inside* the container sees them (Docker mounts the
+    container's own cgroup read-only at /sys/fs/cgroup). They include the agent and the supervisor,
+    which abrun leaves out (``container``): every other process in a container is the job's."""
 
     join_files: list[str] = []
-    procs_file: str | None = None
+    container = True
 
     def __init__(self, init_pid: int) -> None:
         self._events: Path | None = None
+        self.procs_file: str | None = None
+        self.memory_file: str | None = None
         try:
             lines = Path(f"/proc/{init_pid}/cgroup").read_text().splitlines()
         except OSError:
@@ -101,8 +117,12 @@ class ContainerCgroup:
             _, controllers, path = line.split(":", 2)
             if "memory" in controllers.split(","):
                 self._events = Path("/sys/fs/cgroup/memory") / path.lstrip("/") / "memory.oom_control"
+                self.memory_file = "/sys/fs/cgroup/memory/memory.usage_in_bytes"
+            elif "pids" in controllers.split(","):
+                self.procs_file = "/sys/fs/cgroup/pids/cgroup.procs"
             elif controllers == "" and self._events is None:
                 self._events = Path("/sys/fs/cgroup") / path.lstrip("/") / "memory.events"
+                self.memory_file, self.procs_file = "/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/cgroup.procs"
 
     def oom_kills(self) -> int:
         if self._events is None:
@@ -115,9 +135,6 @@ class ContainerCgroup:
         except (OSError, ValueError):
             pass
         return 0
-
-    def reset_peak(self) -> None:
-        """Peaks come from the supervisor's sampler inside the container."""
 
 
 def _alive(pid: int) -> bool:
@@ -251,7 +268,7 @@ class ContainerPool:
         try:
             host_config = api.create_host_config(
                 auto_remove=True, network_mode="none", read_only=True, cap_drop=["ALL"],
-                security_opt=["no-new-privileges"], pids_limit=PIDS_LIMIT, mem_limit=memory, memswap_limit=memory,
+                security_opt=["no-new-privileges", f"seccomp={SECCOMP_PROFILE}"], pids_limit=PIDS_LIMIT, mem_limit=memory, memswap_limit=memory,
                 cpuset_cpus=f"{key.core},{self.housekeeping}", ipc_mode="private",
                 tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMP_SIZE_MB}m,mode=1777"}, mounts=mounts,
                 log_config=LogConfig(type="none"),
@@ -333,6 +350,33 @@ class ContainerPool:
             for container in self.client.containers.list(all=True, filters={"label": f"{POOL_LABEL}={self.pool_id}"}):
                 container.remove(force=True)
 
+    # ---------------------------------------------------------------- prebuilt caches
+    def seed_cache(self, slot: Slot, image_path: str, target: Path) -> None:
+        """Make `target` (in a job's scratch) a tree of hard links to the slot's read-only copy of
+        the image's `image_path`; its directories belong to the container's uid, so the job may add
+        entries but not alter those it was given. The copy is taken once per container."""
+        seed = slot.directory / "seeds" / image_path.strip("/").replace("/", "_")
+        if not seed.exists():
+            staging = seed.with_name(seed.name + ".tmp")
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.parent.mkdir(mode=0o755, exist_ok=True)
+            source = Path(f"/proc/{slot.init_pid}/root") / image_path.strip("/")
+            proc = subprocess.run(["cp", "-a", str(source), str(staging)], capture_output=True, text=True,
+                                  check=False)
+            if proc.returncode != 0:
+                raise SandboxError(f"cannot copy {image_path} out of {slot.container.name}: {proc.stderr.strip()[:300]}")
+            for path in [staging, *staging.rglob("*")]:
+                os.lchown(path, os.getuid(), os.getgid())
+                if path.is_file() and not path.is_symlink():
+                    path.chmod(0o444)
+            staging.rename(seed)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["cp", "-al", str(seed), str(target)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SandboxError(f"cannot seed {target}: {proc.stderr.strip()[:300]}")
+        for path in [target, *(p for p in target.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            os.chown(path, slot.uid, slot.uid)
+
     # ---------------------------------------------------------------- toolchains in images
     def toolchain(self, info: LanguageInfo, slot: Slot) -> ToolchainStatus:
         """Where the image keeps the plugin's executables, and their version (once per image)."""
@@ -340,7 +384,7 @@ class ContainerPool:
         if cached is not None:
             return cached
         names = list(info.plugin.toolchain_binaries)
-        lookups = "; ".join(f'p=$(command -v {n}) && readlink -f "$p" || echo' for n in names)
+        lookups = "; ".join(f'command -v {n} || echo' for n in names)
         version_argv = " ".join(info.plugin.toolchain_binaries[names[0]])
         script = f'{lookups}; echo "--"; "$(command -v {names[0]})" {version_argv} 2>&1'
         launched = slot.launcher(["/bin/sh", "-c", script], {"PATH": CONTAINER_PATH, "HOME": "/tmp"}, 60)

@@ -111,12 +111,22 @@ class DockerEngine(Engine):
 
     def _environment(self, env: dict[str, str], job: Job) -> dict[str, str]:
         """Plugins may point caches under the host's cache root (Go's GOCACHE); in a container each
-        job gets a private one instead, so no job can plant objects in another's build."""
+        job gets a private one instead, so no job can plant objects in another's build. Where the
+        image ships the cache prebuilt (the plugin's `docker_cache_seeds`), the private one starts
+        as hard links to the slot's read-only copy of it: the job reads the prebuilt entries,
+        cannot change them, and whatever it adds dies with its scratch."""
         entries = cache_entries(env)
         if not entries:
             return env
         private = job.private_dir(job.scratch / "cache")
-        return {**env, **{key: str(private / relative) for key, relative in entries.items()}}
+        seeds = self.manager.resolve_language(job.slot.key.language).plugin.docker_cache_seeds if job.slot else {}
+        remapped = {}
+        for key, relative in entries.items():
+            target = private / relative
+            if key in seeds and not target.exists():
+                self.containers.seed_cache(job.slot, seeds[key], target)
+            remapped[key] = str(target)
+        return {**env, **remapped}
 
     def _between_runs(self, job: Job) -> None:
         super()._between_runs(job)

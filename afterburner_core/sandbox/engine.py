@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,7 +29,6 @@ from afterburner_core.models import (
     Limits,
     ProblemRunRequest,
     RunReport,
-    TestCase,
     Verdict,
 )
 from afterburner_core.paths import cache_entries, cache_root
@@ -38,9 +37,11 @@ from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox import analysis, stats
 from afterburner_core.sandbox.analysis import Baseline, Outcome
 from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
+from afterburner_core.sandbox.diagnostics import compile_failure
 from afterburner_core.sandbox.isolation import (
     compile_uid,
-    hidden_by_jail,
+    jail_binds,
+    jail_hidden,
     jail_uid,
     job_cgroup,
     own_tree,
@@ -50,6 +51,7 @@ from afterburner_core.sandbox.resources import publish_resources
 from afterburner_core.sandbox.scheduler import CorePool
 from afterburner_core.sandbox.supervisor import (
     Launcher,
+    RecordHandler,
     SupervisorKilled,
     SupervisorOptions,
     SupervisorResult,
@@ -59,29 +61,34 @@ from afterburner_core.sandbox.supervisor import (
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 STDOUT_REPORT_LIMIT = 1 << 20
-HARNESS_STARTUP_ALLOWANCE_S = 5.0
+HARNESS_STARTUP_ALLOWANCE_S = 10.0  # an interpreter or a JVM starting on a loaded core
+HARNESS_TEARDOWN_ALLOWANCE_S = 2.0  # exiting after the last test
 CALIBRATION_RUNS = 11
 BASELINE_MAX_AGE_S = 24 * 3600
 
 
 class OomCounter(Protocol):
-    """The memory cgroup a job's runs are charged to (a job cgroup here, a container in docker)."""
+    """The memory cgroup a job's runs are charged to (a job cgroup here, a container in docker):
+    the files the supervisor joins, lists members from and samples the charge of (as seen where
+    the supervisor runs), and the OOM-kill counter (read here)."""
 
     join_files: list[str]
     procs_file: str | None
+    memory_file: str | None
+    container: bool
 
     def oom_kills(self) -> int: ...
-
-    def reset_peak(self) -> None: ...
 
 
 @dataclass
 class Job:
     """What one measured job holds: its core, scratch directory, launcher and memory cgroup.
 
-    `scratch` itself is written only by the engine; the program may write `work/` (its cwd and
-    HOME), `tests/` (harness outputs) and `io/` (supervisor outputs), which `private_dir` hands
-    to `owner` (the docker backend's unprivileged uid; None leaves ownership alone).
+    `scratch` is written only by the engine: the tests' inputs (`tests/`, read by the supervisor,
+    never by the program) and what the supervisor needs (`io/`). The program's only place is
+    `work/`, its cwd and HOME -- a fresh private tmpfs per run in the local jail, emptied between
+    runs elsewhere -- which `private_dir` hands to `owner` (the docker backend's unprivileged uid;
+    None leaves ownership alone).
     """
 
     core: int
@@ -92,6 +99,7 @@ class Job:
     toolchain: ToolchainStatus | None = None
     slot: Any = None  # the docker backend's container
     last_result: SupervisorResult | None = None  # for the plugins' measure hook
+    visible: list[Path] = field(default_factory=list)  # what a jailed run needs bound in: toolchains
 
     @property
     def io(self) -> Path:
@@ -132,26 +140,27 @@ class Engine:
             if not compiled.ok:
                 return _compile_error_report(info, compiled, self.name)
             plan = self._run_plan(info, compiled, "program", request.limits, job)
-            stdin = job.scratch / "stdin"
+            stdin = job.scratch / "tests" / "stdin"
             data = request.stdin.encode("utf-8", "surrogateescape") if isinstance(request.stdin, str) else request.stdin
             stdin.write_bytes(data)
             baseline = self._baseline(info, job, request.limits)
 
             def once() -> Outcome:
-                out, err = job.io / "stdout", job.io / "stderr"
-                result, oom = self._supervise(plan, [(stdin, out, err)], request.limits, job)
-                return analysis.program_outcome(result, out, err, oom, STDOUT_REPORT_LIMIT)
+                result, oom = self._supervise(plan, [stdin], request.limits, job, compiled.artifact)
+                return analysis.program_outcome(result, oom, STDOUT_REPORT_LIMIT)
 
             report = self._repeat(info, compiled, request.repeat, once, job, 1)
             report.startup_ms = round(baseline.wall_ms, 3)  # type: ignore[attr-defined]
             return report
 
     def run_problem(self, request: ProblemRunRequest) -> RunReport:
-        """A solution against a problem's tests through the language's runner."""
+        """A solution against a problem's tests through the language's runner, under the problem's
+        own limits where the request sets none."""
+        request = request.model_copy(update={"limits": request.problem.limits_for(request.limits)})
         info = self._language(request.language)
         source = runner_source(request.problem, info.key, info.aliases, request.code)
         tests = request.tests if request.tests is not None else problem_tests(request.problem)
-        evaluate = evaluator_of(request.problem)
+        judge = analysis.TestJudge(tests, evaluator_of(request.problem))
         with self._job(info, request.limits) as job:
             compiled = self._compile(info, source, "tests", request.limits, job)
             if not compiled.ok:
@@ -159,48 +168,39 @@ class Engine:
                 report.tests_total = len(tests)
                 return report
             plan = self._run_plan(info, compiled, "tests", request.limits, job)
-            tests_dir = job.scratch / "tests"
+            inputs = []
             for index, test in enumerate(tests):
-                (tests_dir / f"{index}.in").write_text(test.input, encoding="utf-8", errors="surrogateescape")
+                inputs.append(job.scratch / "tests" / f"{index}.in")
+                inputs[-1].write_text(test.input, encoding="utf-8", errors="surrogateescape")
+            assert compiled.artifact is not None
             if plan.test_mode == "harness":
-                once = self._harness_runner(plan, tests, tests_dir, evaluate, request.limits, job)
+                once = self._harness_runner(plan, inputs, judge, request.limits, job, compiled.artifact)
             else:
                 baseline = self._baseline(info, job, request.limits)
-                once = self._process_runner(plan, tests, tests_dir, evaluate, baseline, request.limits, job)
+                once = self._process_runner(plan, inputs, judge, baseline, request.limits, job, compiled.artifact)
             return self._repeat(info, compiled, request.repeat, once, job, len(tests))
 
     # ------------------------------------------------------------------ test runners
     def _process_runner(
-        self, plan: RunPlan, tests: list[TestCase], tests_dir: Path, evaluate: analysis.Evaluator,
-        baseline: Baseline, limits: Limits, job: Job,
+        self, plan: RunPlan, inputs: list[Path], judge: analysis.TestJudge, baseline: Baseline, limits: Limits,
+        job: Job, artifact: Path,
     ) -> Callable[[], Outcome]:
         def once() -> Outcome:
-            runs = [(tests_dir / f"{i}.in", tests_dir / f"{i}.out", tests_dir / f"{i}.err") for i in range(len(tests))]
-            result, oom = self._supervise(plan, runs, limits, job, stop_on_failure=True)
-            return analysis.process_tests_outcome(result, tests, tests_dir, evaluate, baseline, oom)
+            result, oom = self._supervise(plan, inputs, limits, job, artifact, stop_on_failure=True,
+                                          on_record=judge.keeps_going)
+            return analysis.process_tests_outcome(result, judge.tests, judge, baseline, oom)
 
         return once
 
     def _harness_runner(
-        self, plan: RunPlan, tests: list[TestCase], tests_dir: Path, evaluate: analysis.Evaluator,
-        limits: Limits, job: Job,
+        self, plan: RunPlan, inputs: list[Path], judge: analysis.TestJudge, limits: Limits, job: Job, artifact: Path,
     ) -> Callable[[], Outcome]:
-        timings = job.io / "timings.tsv"
-        out, err = job.io / "harness.out", job.io / "harness.err"
-        cap = limits.output_kb * 1024
-        argv = [*plan.argv, str(tests_dir), str(len(tests)), str(timings), str(cap)]
-        harness_plan = RunPlan(argv, plan.env, "harness")
-        timeout_s = limits.timeout_s * len(tests) + HARNESS_STARTUP_ALLOWANCE_S
+        harness_plan = RunPlan([*plan.argv, str(limits.output_kb * 1024)], plan.env, "harness")
 
         def once() -> Outcome:
-            timings.unlink(missing_ok=True)
-            result, oom = self._supervise(
-                harness_plan, [(Path("/dev/null"), out, err)], limits, job, record_samples=True, timeout_s=timeout_s
-            )
-            samples = result.samples
-            return analysis.harness_tests_outcome(
-                result, tests, tests_dir, timings, err, evaluate, int(limits.timeout_s * 1e9), oom, samples
-            )
+            result, oom = self._supervise(harness_plan, inputs, limits, job, artifact, record_samples=True,
+                                          stop_on_failure=True, on_record=judge.keeps_going)
+            return analysis.harness_tests_outcome(result, judge.tests, judge, oom, result.samples)
 
         return once
 
@@ -261,13 +261,17 @@ class Engine:
 
     @contextlib.contextmanager
     def _job(self, info: LanguageInfo, limits: Limits) -> Iterator[Job]:
-        cgroup_context = job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
-        with self.pool.acquire() as core, cgroup_context as cgroup:
-            scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
-            try:
-                yield self._prepared(Job(core, scratch, cgroup, toolchain=self._toolchain(info)))
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+        with self.pool.acquire() as core:
+            cgroup_context = job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
+            with cgroup_context as cgroup:
+                scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
+                try:
+                    toolchain = self._toolchain(info)
+                    job = Job(core, scratch, cgroup, toolchain=toolchain,
+                              visible=info.plugin.toolchain_roots(toolchain.paths))
+                    yield self._prepared(job)
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
 
     def _compile_store(self, job: Job) -> CompileStore:
         return CompileStore(cache_root() / "compile")
@@ -280,22 +284,35 @@ class Engine:
         """The network namespace runs join (an empty one, as root); None where the backend has one."""
         return sandbox_netns() if self.isolate else None
 
-    def _compile_jail(self, env: dict[str, str]) -> tuple[int, list[Path]] | None:
-        """As root, compilers run jailed like programs (their own uid, read-only host, no private
-        files): a source must not make its compiler read a host secret into an error message or
-        a binary (`#include "/root/.ssh/id_rsa"`). The plugins' build caches under the cache root
-        (Go's) stay writable for that uid. None where jails are unavailable."""
+    def _jail(self, uid: int | None, visible: list[Path], writable: list[Path] | None = None) -> dict[str, Any]:
+        """Supervisor options that jail a run as `uid` in a root holding only the system
+        directories, `visible` (read-only) and `writable`; {} where jails are unavailable. What
+        the jail must never show even inside a visible directory (Afterburner's own packages and
+        data in a site-packages, the hub and Afterburner caches) is covered up."""
+        if uid is None:
+            return {}
+        ro = jail_binds(visible)
+        return {"jail_uid": uid, "jail_ro": ro, "jail_rw": jail_binds(writable or []),
+                "jail_hide": jail_hidden(_secret_places(self.manager), ro)}
+
+    def _compile_jail(self, env: dict[str, str], staging: Path, job: Job) -> dict[str, Any]:
+        """As root, compilers run jailed like programs (their own uid, a new root without the
+        host's files): a source must not make its compiler read a host secret into an error
+        message or a binary (`#include "/root/.ssh/id_rsa"`). The staging directory and the
+        plugins' build caches under the cache root (Go's) are writable for that uid."""
         uid = compile_uid() if self.isolate else None
         if uid is None:
-            return None
+            return {}
         caches = sorted({cache_root() / relative for relative in cache_entries(env).values()})
         for cache in caches:
             own_tree(cache, uid)
-        return uid, caches
+        os.chown(staging, uid, uid)
+        return {**self._jail(uid, job.visible, [staging, *caches]), "jail_keep_cwd": True}
 
     def _between_runs(self, job: Job) -> None:
         """Each repeat starts from an empty working directory: a program must not answer its second
-        run from files its first run left behind (a cache would fake a fast median)."""
+        run from files its first run left behind (a cache would fake a fast median). (The local
+        jail mounts a fresh tmpfs there anyway; without it, this is what clears it.)"""
         work = job.scratch / "work"
         shutil.rmtree(work, ignore_errors=True)
         job.private_dir(work)
@@ -304,8 +321,9 @@ class Engine:
     @staticmethod
     def _prepared(job: Job) -> Job:
         job.scratch.chmod(0o755)
-        for name in ("work", "tests", "io"):
-            job.private_dir(job.scratch / name)
+        job.private_dir(job.scratch / "tests").chmod(0o700)  # inputs: for the supervisor to read
+        job.private_dir(job.io)
+        job.private_dir(job.scratch / "work")
         return job
 
     def _compile(self, info: LanguageInfo, source: str, purpose: str, limits: Limits, job: Job) -> CompileResult:
@@ -315,36 +333,29 @@ class Engine:
         if plan is None:
             raise SandboxError(f"the {info.key} plugin returned no compile plan")
         plan.env = self._environment(plan.env, job)
-        jail = self._compile_jail(plan.env)
 
         def run_command(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
             options = SupervisorOptions(
                 cpu=job.core, sampler_cpu=self.pool.layout.housekeeping,
                 timeout_ms=int(limits.compile_timeout_s * 1000), memory_kb=limits.compile_memory_mb * 1024,
                 output_bytes=1 << 20, fsize_bytes=1 << 30, nproc=4096, sample_us=1000, cwd=cwd,
-                netns=self._netns(),
+                netns=self._netns(), seccomp=False, **self._compile_jail(plan.env, cwd, job),
             )
-            if jail is not None:
-                uid, caches = jail
-                os.chown(cwd, uid, uid)
-                options.jail_uid, options.jail_scratch, options.jail_keep_cwd = uid, cwd, True
-                options.jail_bind_rw = caches
-                options.jail_bind_ro = hidden_by_jail(cache_root())
-            result = supervise(argv, [(Path("/dev/null"), cwd / ".compile.out", cwd / ".compile.err")], options, env,
-                               job.scratch, job.launcher)
+            inputs = job.private_dir(job.io / "compile")
+            result = supervise(argv, [Path("/dev/null")], options, env, inputs, job.launcher)
             run = result.runs[0]
-            message = analysis.tail(analysis.read_untrusted(cwd / ".compile.err")
-                                    + analysis.read_untrusted(cwd / ".compile.out"), 8192)
-            for name in (".compile.out", ".compile.err"):
-                (cwd / name).unlink(missing_ok=True)
+            output = analysis.decode(run.stderr + run.stdout)
             broken = analysis.limit_verdict(run, False)
             if broken is None:
-                return True, message
+                return True, analysis.tail(output.encode(), 2000)  # warnings, if any
             if run.timed_out:
-                message += f"\n[afterburner] compilation exceeded {limits.compile_timeout_s:g} s"
+                output = f"[afterburner] compilation exceeded {limits.compile_timeout_s:g} s\n{output}"
             elif run.memory_exceeded:
-                message += f"\n[afterburner] compilation exceeded {limits.compile_memory_mb} MiB"
-            return False, message.strip() or broken[1]
+                output = f"[afterburner] compilation exceeded {limits.compile_memory_mb} MiB\n{output}"
+            elif not output.strip():
+                output = broken[1]
+            return False, compile_failure(argv, output, info.plugin.compile_error_pattern,
+                                          info.plugin.compile_error_context)
 
         return compile_cached(plan, run_command, _base_env(job.scratch), self._compile_store(job))
 
@@ -358,17 +369,18 @@ class Engine:
         return plan
 
     def _supervise(
-        self, plan: RunPlan, runs: list[tuple[Path, Path, Path]], limits: Limits, job: Job,
-        record_samples: bool = False, timeout_s: float | None = None, stop_on_failure: bool = False,
+        self, plan: RunPlan, inputs: list[Path], limits: Limits, job: Job, artifact: Path | None,
+        record_samples: bool = False, stop_on_failure: bool = False, on_record: RecordHandler | None = None,
     ) -> tuple[SupervisorResult, bool]:
         cgroup = job.cgroup
         before = cgroup.oom_kills() if cgroup else 0
-        if cgroup:
-            cgroup.reset_peak()
+        visible = [*job.visible, *([artifact] if artifact is not None else [])]
         options = SupervisorOptions(
             cpu=job.core,
             sampler_cpu=self.pool.layout.housekeeping,
-            timeout_ms=int((timeout_s or limits.timeout_s) * 1000),
+            timeout_ms=int(limits.timeout_s * 1000),
+            startup_ms=int(HARNESS_STARTUP_ALLOWANCE_S * 1000),
+            teardown_ms=int(HARNESS_TEARDOWN_ALLOWANCE_S * 1000),
             memory_kb=limits.memory_mb * 1024,
             output_bytes=limits.output_kb * 1024,
             fsize_bytes=limits.file_size_mb << 20,
@@ -376,17 +388,17 @@ class Engine:
             sample_us=self.sample_us,
             cgroup_join=cgroup.join_files if cgroup else [],
             cgroup_procs=cgroup.procs_file if cgroup else None,
+            cgroup_memory=cgroup.memory_file if cgroup else None,
+            container=bool(cgroup and cgroup.container),
             netns=self._netns(),
             cwd=job.scratch / "work",
+            harness=plan.test_mode == "harness",
             record_samples=record_samples,
             stop_on_failure=stop_on_failure,
-            jail_uid=jail_uid(job.core) if self.isolate else None,
-            jail_scratch=job.scratch,
-            jail_writable=[job.scratch / "tests", job.io] if plan.test_mode == "harness" else [],
-            jail_bind_ro=hidden_by_jail(cache_root()),
+            **self._jail(jail_uid(job.core) if self.isolate else None, visible),
         )
         env = self._environment({**_base_env(job.scratch / "work"), **plan.env}, job)
-        result = supervise(plan.argv, runs, options, env, job.scratch, job.launcher)
+        result = supervise(plan.argv, inputs, options, env, job.io, job.launcher, on_record)
         oom = bool(cgroup and cgroup.oom_kills() > before)
         job.last_result = result
         return result, oom
@@ -419,9 +431,7 @@ class Engine:
         if not compiled.ok:
             return Baseline()
         plan = self._run_plan(info, compiled, "program", limits, job)
-        calib = job.private_dir(job.io / "calibration")
-        runs = [(Path("/dev/null"), calib / f"{i}.out", calib / f"{i}.err") for i in range(CALIBRATION_RUNS)]
-        result, _ = self._supervise(plan, runs, limits, job)
+        result, _ = self._supervise(plan, [Path("/dev/null")] * CALIBRATION_RUNS, limits, job, compiled.artifact)
         good = [r for r in result.runs if r.exit_code == 0 and not r.signal]
         if not good:
             return Baseline()
@@ -431,6 +441,20 @@ class Engine:
             integral_kb_ms=min(analysis._integral_or_bound(r) for r in good),
             memory_kb=min(float(r.peak_kb) for r in good),
         )
+
+
+def _secret_places(manager: PluginManager) -> list[Path]:
+    """What a jail must not show even when it sits inside a directory a run needs (a
+    site-packages holding Afterburner and its plugins): their packages -- the bundled datasets
+    with expected answers among them -- and the caches that hold datasets and calibrations."""
+    import afterburner_core
+
+    places = [Path(afterburner_core.__file__).parent, cache_root(), Path.home() / ".cache" / "huggingface"]
+    places += [Path(os.environ[v]) for v in ("HF_HOME", "HF_DATASETS_CACHE", "HUGGINGFACE_HUB_CACHE") if os.environ.get(v)]
+    for info in manager.languages.values():
+        module = __import__(type(info.plugin).__module__, fromlist=["__file__"])
+        places.append(Path(module.__file__).parent)
+    return places
 
 
 def _base_env(home: Path) -> dict[str, str]:
@@ -463,7 +487,7 @@ def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcome
         tests_total=first.tests_total,
         language=info.key,
         backend=backend,
-        compile=CompileInfo(ok=True, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr[:2000]),
+        compile=CompileInfo(ok=True, cached=compiled.cached, ms=round(compiled.ms, 3), stderr=compiled.stderr),
         exit_code=first.exit_code,
         signal=first.signal,
         stdout=first.stdout,

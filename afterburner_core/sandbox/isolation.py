@@ -42,21 +42,25 @@ class JobCgroup:
     def join_files(self) -> list[str]:
         return [str(d / "cgroup.procs") for d in self.dirs.values()]
 
+    container = False  # these files belong to the job alone
+
     @property
     def procs_file(self) -> str:
         key = "pids" if "pids" in self.dirs else next(iter(self.dirs))
         return str(self.dirs[key] / "cgroup.procs")
+
+    @property
+    def memory_file(self) -> str | None:
+        """What the job is charged now (anonymous, shmem -- tmpfs, memfd -- and kernel memory)."""
+        if "memory" not in self.dirs:
+            return None
+        return str(self.dirs["memory"] / ("memory.usage_in_bytes" if self.version == 1 else "memory.current"))
 
     def _read(self, controller: str, name: str) -> str | None:
         try:
             return (self.dirs[controller] / name).read_text()
         except (KeyError, OSError):
             return None
-
-    def reset_peak(self) -> None:
-        if self.version == 1 and "memory" in self.dirs:
-            with contextlib.suppress(OSError):
-                (self.dirs["memory"] / "memory.max_usage_in_bytes").write_text("0")
 
     def oom_kills(self) -> int:
         text = self._read("memory", "memory.oom_control" if self.version == 1 else "memory.events") or ""
@@ -229,13 +233,34 @@ def own_tree(path: Path, uid: int) -> None:
     os.lchown(path, uid, uid)
 
 
-JAIL_PRIVATE_DIRS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+# What the jail's new root always holds (abrun/jail.c); other directories must be bound in.
+JAIL_SYSTEM_PATHS = tuple(Path(p) for p in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+                                            "/sys"))
 
 
-def hidden_by_jail(path: Path) -> list[Path]:
-    """[path] when the jail's private temp directories would hide it (bind it back), else []."""
-    resolved = path.resolve()
-    return [resolved] if any(resolved.is_relative_to(d) for d in JAIL_PRIVATE_DIRS) else []
+def jail_binds(paths: list[Path]) -> list[Path]:
+    """`paths` resolved, without duplicates, those inside another and those the system part of the
+    jail already shows."""
+    resolved = sorted({p.resolve() for p in paths}, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for path in resolved:
+        if any(path.is_relative_to(system) for system in JAIL_SYSTEM_PATHS if system.exists() and not system.is_symlink()):
+            continue
+        if not any(path.is_relative_to(other) for other in kept):
+            kept.append(path)
+    return kept
+
+
+def jail_hidden(candidates: list[Path], visible: list[Path]) -> list[Path]:
+    """Of `candidates` (Afterburner's own packages and data, caches), those a jail binding `visible`
+    would show -- they sit inside a bound directory -- and that hold nothing the run needs."""
+    hidden = []
+    for candidate in {c.resolve() for c in candidates}:
+        inside = any(candidate.is_relative_to(v) and candidate != v for v in visible)
+        needed = any(v.is_relative_to(candidate) for v in visible)
+        if inside and not needed:
+            hidden.append(candidate)
+    return sorted(hidden)
 
 
 def jail_uid(core: int) -> int | None:

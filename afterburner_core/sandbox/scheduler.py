@@ -1,8 +1,8 @@
 """Exclusive CPU cores for measured jobs, shared across threads *and* processes on the host.
 
-One measured job per core at a time: a job holds an fcntl lock on its core's lock file for its
-whole duration, so two Afterburner processes (an evaluator and a trainer, say) never measure on
-the same core at once. The lowest allowed core is kept for housekeeping (supervisors, samplers,
+One measured job per core at a time: a job holds an fcntl lock on its core's lock file (in a
+host-wide directory, whatever the cache root) for its whole duration, so two Afterburner processes
+(an evaluator and a trainer, say) never measure on the same core at once. The lowest allowed core is kept for housekeeping (supervisors, samplers,
 the Python side) when the machine has at least two; `parallel` therefore defaults to cores - 1.
 """
 
@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from afterburner_core.paths import cache_root
-from afterburner_core.sandbox.locks import release, try_lock
+from afterburner_core.sandbox.locks import host_lock_dir, release, try_lock
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,9 @@ class CorePool:
         self.cores = layout.measured
         self.parallel = count
         self._slots = threading.BoundedSemaphore(count)
-        self._lock_dir = lock_dir or (cache_root() / "cores")
+        # host-wide, not under the cache root: two engines with different caches must not put
+        # jobs on one core (and so under one jail uid) at once
+        self._lock_dir = lock_dir or host_lock_dir("cores")
 
     @contextlib.contextmanager
     def acquire(self) -> Iterator[int]:

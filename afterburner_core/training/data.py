@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from afterburner_core import venus
+from afterburner_core import calibration, venus
 from afterburner_core.datasets import get_problem, load_problems
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import Limits, Problem
@@ -98,25 +98,24 @@ def measured_solutions(
     if skipped and languages:  # asked for explicitly: an error; otherwise those languages are left out
         raise AfterburnerError("cannot measure here: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     jobs = [job for job in jobs if job.language in ready]
-    document = venus.load_calibration(dataset) or {"problems": {}}
+    document = calibration.load_calibration(dataset)
     by_pair: dict[tuple[str, str], list[venus.SolutionJob]] = {}
     for job in jobs:
         by_pair.setdefault((str(job.problem.problem_id), job.language), []).append(job)
 
-    def entries(pid: str, language: str) -> dict[int, dict]:
-        found = document.get("problems", {}).get(pid, {}).get(language, [])
+    def entries(pair: list[venus.SolutionJob]) -> dict[int, dict]:
+        found = calibration.entries_for(document, pair[0].problem, pair[0].language) or []
         return {int(e["index"]): e for e in found if "index" in e}
 
-    missing = [job for (pid, language), pair in by_pair.items()
-               if not all(job.index in entries(pid, language) for job in pair) for job in pair]
+    missing = [job for pair in by_pair.values() if not all(job.index in entries(pair) for job in pair) for job in pair]
     if missing:
         reports = venus.run_jobs(missing, repeat, limits or Limits(), progress or (lambda job, report: None), sandbox)
-        venus.merge_calibration(dataset, missing, reports, repeat)
-        document = venus.load_calibration(dataset) or {"problems": {}}
+        calibration.merge_calibration(dataset, missing, reports, repeat)
+        document = calibration.load_calibration(dataset)
 
     result: dict[tuple[str, str], list[MeasuredSolution]] = {}
     for (pid, language), pair in by_pair.items():
-        found = entries(pid, language)
+        found = entries(pair)
         out = []
         for job in pair:
             entry = found[job.index]

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from afterburner_core import venus
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, from_calibration
+from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, calibrated_humans
 from afterburner_core.litmus.percentile import beyond
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport, Solution
 from afterburner_core.prompts import Attempt, build_messages
@@ -98,7 +98,7 @@ def build_grpo(
     planned = [(problem, language, objective, rng.choice(solutions).code if baseline == "random" else None)
                for problem, language, solutions in pairs for objective in objectives]
     reports = _run_originals(planned, repeat, limits or Limits(), sandbox, progress)
-    humans = from_calibration(venus.load_calibration(dataset))
+    humans = calibrated_humans(dataset, [problem for problem, _, _ in pairs], {language for _, language, _ in pairs})
     rows = []
     for problem, language, objective, code in planned:
         report = reports.get((str(problem.problem_id), language, code)) if code is not None else None

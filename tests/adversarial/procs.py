@@ -55,7 +55,7 @@ def marked_processes(marker: str, nmark: str = "") -> list[str]:
         if (
             any(marker in a or (nmark and nmark in a) for a in args)
             or marker[:15] in comm
-            or any(_artifact_mentions(a, marker, seen) for a in args[:3])
+            or any(_artifact_mentions(a, marker, seen) for a in args[:8])
         ):
             found.append(f"{entry}: {' '.join(args)[:200]}")
     return found

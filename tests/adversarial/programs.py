@@ -1155,14 +1155,15 @@ console.log('done', hold[12345]);
 
 # ------------------------------------------------------------------------------ compile-time bombs
 COMPILE_BOMB = {
-    # exponential template instantiation: the type doubles at every level
+    # exponential template instantiation: every level doubles the number of *distinct*
+    # instantiations (a doubling type alone is shared structure to clang, not a bomb)
     "cpp": '''
-#include <utility>
-template <class T, int N> struct Blow { using type = typename Blow<std::pair<T, T>, N - 1>::type; };
-template <class T> struct Blow<T, 0> { using type = T; };
+template <int N, long long M> struct Blow {
+    static constexpr long long value = Blow<N - 1, 2 * M>::value + Blow<N - 1, 2 * M + 1>::value;
+};
+template <long long M> struct Blow<0, M> { static constexpr long long value = M; };
 int main() {  // @MARK@
-    typename Blow<int, 40>::type x{};
-    (void)x;
+    return static_cast<int>(Blow<40, 0>::value & 1);
 }
 ''',
     # const evaluation that would never end, and a constant too large for memory

@@ -5,9 +5,8 @@ program mode: ``java -Xss64m -Xmx<limit>m -XX:+UseSerialGC -cp <artifact> <Class
 grow to the whole memory limit so that an allocation bomb meets the sandbox's limit
 (`memory_limit`) rather than a smaller -Xmx. tests: one JVM runs `AfterburnerHarness`, which calls
 `Main.main` once per test — from a fresh class loader, so static fields start anew as in a new
-process — with System.in/System.out swapped, timing each call with System.nanoTime
-(CLOCK_MONOTONIC) and the process CPU clock, so JVM start-up is not measured; `System.exit`
-inside a test is trapped.
+process — with System.in/System.out swapped; the supervisor feeds the tests and times each call
+(see RunPlan), so JVM start-up is not measured; `System.exit` inside a test is trapped.
 """
 
 from __future__ import annotations
@@ -35,6 +34,8 @@ class JavaLanguage(LanguagePlugin):
     install_hint = "apt-get install default-jdk-headless"
     empty_program = "public class Main { public static void main(String[] args) {} }\n"
     memory_error_markers = ("java.lang.OutOfMemoryError",)
+    compile_error_pattern = r"\.java:\d+: error: "  # then the code line and the caret
+    compile_error_context = (0, 2)
 
     def source_file_name(self, source: str) -> str:
         match = PUBLIC_CLASS.search(source)

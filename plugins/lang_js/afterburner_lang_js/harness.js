@@ -1,18 +1,26 @@
-// In-process test loop for JavaScript runners (see the plugin docstring and RunPlan's protocol).
-// argv: PROGRAM TESTS_DIR COUNT TIMINGS_FILE OUTPUT_CAP_BYTES
+// In-process test loop for JavaScript runners, driven by the supervisor (protocol: RunPlan's
+// docstring and sandbox/abrun/harness.c). argv: PROGRAM OUTPUT_CAP_BYTES. Tests arrive on fd 3,
+// answers leave on fd 4. This loop only feeds the program and collects what it prints; the
+// supervisor stamps each test when GO and DONE reach it, so nothing the program does to this
+// process (its clocks, fs, this file's variables) can change a figure.
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const util = require('util');
 const vm = require('vm');
 
-const [program, testsDir, countText, timingsPath, capText] = process.argv.slice(2);
-const count = Number(countText);
+const TESTS_IN = 3;
+const RESULTS_OUT = 4;
+const [program, capText] = process.argv.slice(2);
 const cap = Number(capText);
-const source = fs.readFileSync(program, 'utf8');
+const exit = process.exit.bind(process);
+// Compiled as a function body: the source cannot close the wrapper and run code at load time.
 // `process` and `console` are parameters so that the runner sees the test's streams.
-const wrapper = '(function (exports, require, module, __filename, __dirname, process, console) {';
-const wrapped = new vm.Script(wrapper + source + '\n})', { filename: program });
-const compiled = wrapped.runInThisContext();
+const compiled = vm.compileFunction(
+  fs.readFileSync(program, 'utf8'),
+  ['exports', 'require', 'module', '__filename', '__dirname', 'process', 'console'],
+  { filename: program },
+);
 
 class OutputLimit extends Error {}
 class ExitTrap extends Error {
@@ -29,7 +37,6 @@ function emit(text) {
   chunks.push(data);
   return true;
 }
-const util = require('util');
 const fakeConsole = Object.create(console);
 fakeConsole.log = (...args) => emit(util.format(...args) + '\n');
 fakeConsole.info = fakeConsole.log;
@@ -49,21 +56,54 @@ const fakeFs = Object.create(fs, {
   },
 });
 function fakeRequire(name) {
-  if (name === 'fs') return fakeFs;
+  if (name === 'fs' || name === 'node:fs') return fakeFs;
   return require(name);
 }
 fakeRequire.resolve = require.resolve;
 
-const log = fs.openSync(timingsPath, 'w');
-for (let i = 0; i < count; i++) {
-  input = fs.readFileSync(path.join(testsDir, `${i}.in`), 'utf8');
+// ---- the test channel --------------------------------------------------------------------------
+let pending = Buffer.alloc(0);
+const readBuffer = Buffer.allocUnsafe(1 << 20);
+function fill() {
+  const got = fs.readSync(TESTS_IN, readBuffer, 0, readBuffer.length, null);
+  if (got > 0) pending = Buffer.concat([pending, readBuffer.subarray(0, got)]);
+  return got > 0;
+}
+function nextHeader() {
+  let newline;
+  while ((newline = pending.indexOf(10)) < 0) {
+    if (!fill()) return null;
+  }
+  const [, index, length] = pending.subarray(0, newline).toString().split(' ');
+  pending = pending.subarray(newline + 1);
+  return { index, length: Number(length) };
+}
+function readInput(length) {
+  while (pending.length < length) {
+    if (!fill()) throw new Error('the supervisor closed the test channel mid-input');
+  }
+  const data = pending.subarray(0, length);
+  pending = pending.subarray(length);
+  return data;
+}
+function send(buffer) {
+  for (let offset = 0; offset < buffer.length;) offset += fs.writeSync(RESULTS_OUT, buffer, offset);
+}
+
+// The paths used between two tests run once before READY, so that their first-use costs
+// (lazy compilation) are not mistaken for the program's work in the first gap.
+send(Buffer.alloc(0));
+pending = Buffer.from('TEST 0 0\n');
+nextHeader();
+send(Buffer.from('READY\n'));
+for (let test = nextHeader(); test !== null; test = nextHeader()) {
+  send(Buffer.from(`GO ${test.index}\n`));
+  input = readInput(test.length).toString('utf8');
   chunks = [];
   size = 0;
   let status = 'ok';
   let message = '';
   const module = { exports: {} };
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
   try {
     compiled.call(module.exports, module.exports, fakeRequire, module, program, path.dirname(program),
       fakeProcess, fakeConsole);
@@ -77,11 +117,11 @@ for (let i = 0; i < count; i++) {
       message = String((error && error.stack) || error).slice(0, 4000);
     }
   }
-  const t1 = process.hrtime.bigint();
-  const c1 = process.cpuUsage(c0);
-  fs.writeFileSync(path.join(testsDir, `${i}.out`), chunks.join(''));
-  const flat = message.replace(/\t/g, ' ').replace(/\n/g, '\\n');
-  fs.writeSync(log, `${i}\t${t0}\t${t1}\t${(c1.user + c1.system) * 1000}\t${status}\t${flat}\n`);
+  const output = Buffer.from(chunks.join(''));
+  const detail = Buffer.from(message);
+  input = '';
+  chunks = [];
+  send(Buffer.concat([Buffer.from(`DONE ${test.index} ${status} ${output.length} ${detail.length}\n`), output, detail]));
   if (status !== 'ok') break;
 }
-fs.closeSync(log);
+exit(0);

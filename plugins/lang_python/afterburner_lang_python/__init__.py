@@ -34,6 +34,9 @@ class PythonLanguage(LanguagePlugin):
     empty_program = "pass\n"
     resources = ("harness.py",)
     memory_error_markers = ("MemoryError",)
+    # the traceback's last frame (file and line, the code, the caret) above "SyntaxError: ..."
+    compile_error_pattern = r"^\w*(?:Error|Exception)\b"
+    compile_error_context = (3, 0)
 
     def locate(self, name: str) -> str | None:
         # The measuring interpreter is this one (resolved, never a pyenv shim) unless overridden.

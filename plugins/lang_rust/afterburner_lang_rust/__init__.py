@@ -29,6 +29,9 @@ class RustLanguage(LanguagePlugin):
     install_hint = "apt-get install rustc (or rustup), plus a C linker (gcc)"
     empty_program = "fn main() {}\n"
     memory_error_markers = ("memory allocation of",)
+    # "error[E0308]: ..." and its snippet, up to the blank line that ends it
+    compile_error_pattern = r"^error(?:\[E\d+\])?:"
+    compile_error_context = (0, 20)
 
     def locate(self, name: str) -> str | None:
         found = super().locate(name)

@@ -1,0 +1,109 @@
+"""Litmus reproducibility (issue 15): the same samples, run after run, with and without a busy host.
+
+    python -m benchmarks.litmus_repro [--runs 3] [--conditions quiet,hog] [--demo-args ...] > litmus_repro.json
+
+For each condition, `--runs` runs of `afterburner demo` as a user runs it (a real process each),
+all sharing one fresh cache root per condition: the first run measures the human distribution,
+the next ones reuse that calibration. `hog` keeps a busy process running throughout on the other
+(housekeeping) core. Per condition: every run's Pass@1, Time%, Memory%, Integral% overall, per
+language and per tag (model), the spread (max - min, in points) of each, and each run's wall time.
+
+Prints the JSON and writes `benchmarks/results/litmus_repro.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from afterburner_core.sandbox.scheduler import core_layout
+
+RESULTS = Path(__file__).with_name("results")
+REPO = Path(__file__).resolve().parents[1]
+SCORES = ("pass@1", "time%", "memory%", "integral%")
+HOG = "while True:\n    pass\n"
+
+
+def _demo(cache: Path, extra: list[str]) -> tuple[dict[str, Any], float]:
+    env = {**os.environ, "AFTERBURNER_CACHE": str(cache)}
+    with tempfile.TemporaryDirectory(prefix="afterburner-repro-") as out:
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "afterburner_core", "demo", "--json", "--out", out, *extra],
+                              capture_output=True, text=True, env=env, cwd=REPO, check=False)
+        elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"the demo failed: {proc.stderr[-1500:]}")
+    return json.loads(proc.stdout), elapsed
+
+
+def _points(aggregate: dict[str, Any]) -> dict[str, float]:
+    return {name: round(aggregate["scores"][name] * 100, 2) for name in SCORES}
+
+
+def _spread(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {name: round(max(r[name] for r in rows) - min(r[name] for r in rows), 2) for name in SCORES}
+
+
+def condition(name: str, runs: int, extra: list[str]) -> dict[str, Any]:
+    hog = None
+    if name == "hog":
+        other = core_layout().housekeeping
+        hog = subprocess.Popen(["taskset", "-c", str(other), sys.executable, "-c", HOG])
+    try:
+        cache = Path(tempfile.mkdtemp(prefix=f"afterburner-repro-{name}-"))
+        results = []
+        for number in range(runs):
+            data, seconds = _demo(cache, extra)
+            results.append({
+                "wall_s": round(seconds, 1),
+                "overall": _points(data["overall"]),
+                "by_language": {k: _points(v) for k, v in data["by_language"].items()},
+                "by_tag": {k: _points(v) for k, v in data.get("by_tag", {}).items()},
+                "human_distribution": data["meta"]["human_distribution"],
+            })
+            print(f"litmus_repro: {name} run {number + 1}: {results[-1]['overall']} in {seconds:.0f} s",
+                  file=sys.stderr)
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
+    languages = sorted(results[0]["by_language"])
+    tags = sorted(results[0]["by_tag"])
+    return {
+        "runs": results,
+        "spread": {
+            "overall": _spread([r["overall"] for r in results]),
+            "by_language": {k: _spread([r["by_language"][k] for r in results]) for k in languages},
+            "by_tag": {k: _spread([r["by_tag"][k] for r in results]) for k in tags},
+        },
+        "wall_s": [r["wall_s"] for r in results],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--conditions", default="quiet,hog")
+    parser.add_argument("--demo-args", default="", help="extra arguments for `afterburner demo`")
+    args = parser.parse_args()
+    extra = args.demo_args.split()
+    result = {"runs": args.runs, "demo_args": extra,
+              "conditions": {name: condition(name, args.runs, extra) for name in args.conditions.split(",")}}
+    worst = max((v for c in result["conditions"].values() for v in c["spread"]["overall"].values()), default=0.0)
+    result["max_overall_spread_points"] = worst
+    result["target_met"] = worst <= 2.0
+    text = json.dumps(result, indent=2)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "litmus_repro.json").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
