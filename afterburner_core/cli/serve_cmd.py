@@ -63,5 +63,10 @@ def serve(
         def handle_exit(self, sig: int, frame: object) -> None:
             terminate_all()
             super().handle_exit(sig, frame)
+            # uvicorn re-raises the signal once it has shut down; for this command SIGINT and
+            # SIGTERM are the way to stop it, so a completed shutdown exits 0, not 130/143.
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
 
     Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30)).run()

@@ -46,7 +46,7 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
     if settings.time_basis not in TIME_BASES:
         raise AfterburnerError(f"unknown time basis {settings.time_basis!r} (one of: {', '.join(TIME_BASES)})")
     if settings.paired and settings.repeat == "auto":
-        raise AfterburnerError("paired evaluation takes a number of rounds, not 'auto'")
+        raise AfterburnerError("--paired takes a number of rounds (--repeat N), not 'auto'")
     report = progress or (lambda stage, done, total: None)
     manager = get_manager()
     by_language: dict[str, list[Sample]] = {}

@@ -409,7 +409,7 @@ int main() {  // @MARK@
 # ------------------------------------------------------------------------------ reading the answers
 # Reads each path given on stdin; imports the project that holds the dataset.
 READ_ANSWERS = '''
-import glob, os, sys  # @MARK@
+import glob, json, os, sys  # @MARK@
 for path in [line.strip() for line in sys.stdin if line.strip()]:
     found = glob.glob(path + "/**", recursive=True) if os.path.isdir(path) else [path]
     readable = []
@@ -420,7 +420,7 @@ for path in [line.strip() for line in sys.stdin if line.strip()]:
             readable.append(name)
         except OSError:
             pass
-    print("READABLE" if readable else "HIDDEN", path, readable[:3])
+    print("READABLE" if readable else "HIDDEN", path, json.dumps(readable))
 try:
     import afterburner_core
     print("IMPORTED", afterburner_core.__file__)
