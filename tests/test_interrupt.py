@@ -58,14 +58,22 @@ def _job_cgroups(pid: int) -> list[Path]:
     return [p for p in Path("/sys/fs/cgroup/pids/afterburner").glob(f"job-{pid}-*")] if os.geteuid() == 0 else []
 
 
+def _still_running(process: psutil.Process) -> bool:
+    """Alive and not a zombie; a process that ends between the two questions is not alive."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _assert_nothing_left(caller: int, processes: list[psutil.Process], marker: str) -> None:
     deadline = time.monotonic() + GRACE_S
     while time.monotonic() < deadline:
-        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        alive = [p for p in processes if _still_running(p)]
         if not alive and not marked_processes(marker) and not _job_cgroups(caller):
             return
         time.sleep(0.02)
-    alive = [f"{p.pid} {p.cmdline()[:3]}" for p in processes if p.is_running()]
+    alive = [str(p.pid) for p in processes if _still_running(p)]
     pytest.fail(f"left after {GRACE_S} s: processes {alive}, marked {marked_processes(marker)}, "
                 f"cgroups {_job_cgroups(caller)}")
 

@@ -294,9 +294,10 @@ void sweep_survivors(pid_t root, run_result *res) {
         }
         pid_t pids[MAX_TRACKED];
         int members = collect_pids(pids, MAX_TRACKED);
+        /* WNOWAIT: only asks whether a child is left; reaping here would lose its rusage */
+        siginfo_t info;
         errno = 0;
-        w = waitpid(-1, &status, WNOHANG);
-        int no_children = (w < 0 && errno == ECHILD);
+        int no_children = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
         if (no_children && members == 0) break;
         if (now_ns() > deadline) break;
         usleep(200);
