@@ -5,10 +5,18 @@ module or an object whose ``@hookimpl`` functions/methods implement some of the 
 trainers, optimizer, evaluator and server never import a plugin; they ask the plugin manager
 (`afterburner_core.plugins`), which calls these hooks.
 
-Registration hooks (``afterburner_languages``, ``afterburner_backends``, ...) are called once when
-the manager starts and return descriptions. Operation hooks (``afterburner_compile``,
-``afterburner_run``) are ``firstresult``: every language plugin receives the call and answers only
-for its own language key, returning ``None`` otherwise.
+Registration hooks (``afterburner_languages``, ``afterburner_backends``, ...) return descriptions.
+``afterburner_languages`` is read when a manager is built (`PluginManager.__init__`;
+`get_manager()` builds one per process) and by ``afterburner plugins``; the others are called
+again on every lookup (each ``Sandbox(...)``, ``get_reward(...)``, dataset or generator lookup),
+so they must be cheap and return the same answer each time. Operation hooks
+(``afterburner_compile``, ``afterburner_run``) are ``firstresult``: language plugins are called,
+the last registered first, until one returns something other than ``None``; each answers only for
+its own language key.
+
+pluggy calls implementations in reverse registration order (built-ins are registered first, then
+the entry points), and nothing checks that keys or names are unique: what a clash does differs per
+hook and is said in each hook's docstring (docs/plugins.md has the table).
 """
 
 from __future__ import annotations
@@ -33,23 +41,39 @@ class AfterburnerSpec:
 
     @hookspec
     def afterburner_languages(self) -> list[LanguageInfo]:
-        """Implemented by language plugins. Called once at start-up by the plugin manager.
+        """Implemented by language plugins. Called by `PluginManager.__init__` (once per manager:
+        `get_manager()` builds one per process, lazily) and again by ``afterburner plugins``, which
+        calls each plugin's method directly.
 
         Returns the languages this plugin provides: key, aliases, distribution, file naming and a
-        toolchain probe. Keys must be unique across installed plugins.
+        toolchain probe (`LanguageInfo.toolchain()`). The manager keeps what this first call returned:
+        a plugin registered after the manager was built is never resolvable by name.
+
+        Keys (and aliases) should be unique across installed plugins, but this is not enforced: the
+        manager stores the results in call order, so for a duplicate key the later result overwrites
+        the earlier, i.e. the plugin registered *first* wins `resolve_language` and the toolchain
+        check, while ``afterburner_compile`` / ``afterburner_run`` (``firstresult``, last registered
+        called first) are answered by the plugin registered *last*.
         """
 
     @hookspec(firstresult=True)
     def afterburner_compile(
         self, language: str, source: str, workdir: Path, purpose: str, toolchain: ToolchainStatus | None
     ) -> CompilePlan | None:
-        """Implemented by language plugins; called by the sandbox engine before any run.
+        """Implemented by language plugins; called by the sandbox engine (`Engine._compile`) for every
+        request, cache hit or not (the plan is the cache key), and when the start-up of the
+        plugin's `empty_program` is calibrated.
 
-        Compile `source` (the complete program: a runner with the solution substituted, or a
-        whole program) into an artifact inside `workdir`. `purpose` is ``"program"`` or
-        ``"tests"`` (interpreted languages may add their test harness for the latter). The core
-        executes the returned commands under limits, caches the artifact by content hash and never
-        counts compilation in the measured time. Return ``None`` for another plugin's language.
+        Returns a `CompilePlan` for `source` (the complete program: a runner with the solution
+        substituted, or a whole program); the plugin runs nothing itself. The core writes
+        ``plan.files`` into a fresh staging directory, runs ``plan.commands`` in order there (cwd,
+        HOME and TMPDIR; environment: a minimal base plus ``plan.env``) under the compile limits,
+        and that directory becomes the artifact passed to ``afterburner_run``; it is cached by the
+        hash of files, commands and ``plan.fingerprint``, and compilation is never counted in the
+        measured time. `workdir` is the job's scratch directory (the base class only hands it to
+        `compile_env`); the compile does not happen there. `purpose` is ``"program"`` or
+        ``"tests"`` (a harness language may add its test harness for the latter). Return ``None``
+        for another plugin's language.
 
         `toolchain` is where the backend found the toolchain (host paths for ``local``, paths inside
         the language image for ``docker``), including the plugin's declared resource files; ``None``
@@ -70,42 +94,65 @@ class AfterburnerSpec:
 
     @hookspec
     def afterburner_measure(self, language: str, result: SupervisorResult, workdir: Path) -> dict[str, Any] | None:
-        """Implemented by language plugins that report language-specific extras (e.g. JVM heap).
+        """Implemented by language plugins that report language-specific extras (e.g. JVM heap; no
+        first-party plugin implements it).
 
-        Called by the engine after each measured run with the supervisor's raw result (its runs,
-        and for a harness its tests, with what they printed) and the job's scratch directory; the
-        returned dict is merged into the report as extra fields. Return ``None`` when nothing to
-        add. (The engine itself reports ``harness_startup_ms`` for harness languages.)
+        Called by the engine after each run of a request's repeat loop (not after compile errors
+        or calibration runs) with the supervisor's raw result (its runs, and for a harness its
+        tests, with what they printed) and the job's ``io`` directory (the supervisor's files, not
+        the program's cwd). Not ``firstresult``: every implementation is called for every
+        language, so check `language` and return ``None`` for others or when there is nothing to
+        add. The returned dicts are merged into that run's extras, and the report carries the
+        extras of its first run (or of the failing repeat) as extra fields: use keys that are not
+        `RunReport` fields. (The engine itself reports ``harness_startup_ms`` for harness
+        languages.)
         """
 
     @hookspec
     def afterburner_rewards(self) -> list[Any]:
-        """Implemented by reward plugins. Called once at start-up.
+        """Implemented by reward plugins. Called by `afterburner_core.rewards.installed_rewards` on
+        every `get_reward(...)`: each TRL reward function (``afterburner train grpo``), each
+        verl/OpenRLHF reward runtime and each new configuration of the server's ``/get_reward``.
 
-        Returns reward objects (a ``name`` attribute and a ``score(...)`` method) that the
-        evaluator and the TRL adapter can select by name.
+        Returns reward objects (a ``name`` attribute and ``score(items) -> list[RewardOutput]``,
+        see `afterburner_core.rewards.base.Reward`) selectable by name. A name clash is not an
+        error: the first one seen wins, which is the plugin registered *last* (so a third-party
+        reward may shadow a built-in of the same name).
         """
 
     @hookspec
     def afterburner_backends(self) -> list[Any]:
-        """Implemented by sandbox backend plugins (``local`` is built in). Called once at start-up.
+        """Implemented by sandbox backend plugins (``local``, ``docker`` and ``ray`` are built in).
+        Called on every ``Sandbox(backend, **options)`` (and by the ray backend to check its inner
+        backend's name).
 
-        Returns backend descriptions with a ``name`` and a ``create(**options)`` factory.
+        Returns backend descriptions with a ``name`` and a ``create(**options)`` factory; what it
+        creates needs ``execute(ExecutionRequest)``, ``run_problem(ProblemRunRequest)`` (both
+        returning a `RunReport`) and ``pool.parallel``; optionally ``close()``, and a ``name`` (read
+        when it is the ray backend's inner one). A name clash is not an error: the plugin
+        registered *first* wins (a built-in is never replaced).
         """
 
     @hookspec
     def afterburner_datasets(self) -> list[Any]:
-        """Implemented by dataset plugins (``venus-mini`` is built in). Called once at start-up.
+        """Implemented by dataset plugins (``venus-mini`` is built in). Called by
+        `afterburner_core.datasets.registered_datasets`: on each `load_problems(name)` cache miss and
+        on every dataset check of the server's ``/run``.
 
-        Returns dataset descriptions with a ``name`` and a ``load()`` returning problems.
+        Returns dataset descriptions with a ``name`` and a ``path`` (no ``load()``: the core reads
+        the path itself, see `load_problems`): a directory of per-problem ``.json`` files, or a
+        ``.json`` / ``.jsonl`` / ``.parquet`` file of Venus-shaped rows. A name clash is not an
+        error: the plugin registered *first* wins (``venus-mini`` is never replaced).
         """
 
     @hookspec
     def afterburner_generators(self) -> list[Any]:
         """Implemented by generator plugins (``transformers`` and ``openai`` are built in). Called by
-        `afterburner_core.generators.get_generator`.
+        `afterburner_core.generators.available_generators`, on every `get_generator` call
+        (``afterburner optimize --model KIND:TARGET``).
 
         Returns generator descriptions with a ``name`` and a ``create(target, **options)`` factory
         returning an object with ``generate(batch_of_messages, n, temperature, max_new_tokens, seed)``
-        (see `afterburner_core.generators.base.Generator`).
+        (see `afterburner_core.generators.base.Generator`). A name clash is not an error: the plugin
+        registered *first* wins (a built-in is never replaced).
         """

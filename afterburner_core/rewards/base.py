@@ -107,7 +107,8 @@ def wants_humans(reward: Any, item: RewardInput) -> bool:
 
 
 def installed_rewards() -> dict[str, Any]:
-    """Every reward the installed plugins provide, by name (the first registered wins a clash)."""
+    """Every reward the installed plugins provide, by name. On a name clash the first one seen wins,
+    which is the plugin registered *last* (pluggy calls the last registered first)."""
     from afterburner_core.plugins import get_manager
 
     found: dict[str, Any] = {}
