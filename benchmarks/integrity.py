@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -205,8 +206,21 @@ print(json.dumps({"verdict": report.verdict.value, "time_ms": report.time_ms, "c
 """
 
 
+# Not under /tmp: the jail gives each job a private /tmp, so a checkout or cache there is invisible
+# to the programs it runs (the old code does not map them in as the current one does).
+SCRATCH = Path.home() / ".cache"
+
+
+def _scratch_dir(prefix: str) -> Path:
+    """A fresh directory the jailed (unprivileged) uid can traverse, as the real cache root is."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    made = Path(tempfile.mkdtemp(prefix=prefix, dir=SCRATCH))
+    made.chmod(0o755)
+    return made
+
+
 def _checkout(ref: str) -> Path:
-    target = Path(tempfile.mkdtemp(prefix="afterburner-before-"))
+    target = _scratch_dir("afterburner-before-")
     subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(target), ref], check=True,
                    capture_output=True)
     return target
@@ -226,8 +240,7 @@ def _measure(root: Path, cache: Path, language: str, size: int, count: int) -> d
 def overhead(before: str, rounds: int, count: int = 40) -> dict[str, Any]:
     """Per-test cost of the harness now and before, measured alternately (same host, same minute)."""
     old = _checkout(before)
-    caches = {"now": Path(tempfile.mkdtemp(prefix="afterburner-now-cache-")),
-              "before": Path(tempfile.mkdtemp(prefix="afterburner-before-cache-"))}
+    caches = {"now": _scratch_dir("afterburner-now-cache-"), "before": _scratch_dir("afterburner-before-cache-")}
     roots = {"now": REPO, "before": old}
     out: dict[str, Any] = {"before": before, "tests": count}
     try:
@@ -246,6 +259,8 @@ def overhead(before: str, rounds: int, count: int = 40) -> dict[str, Any]:
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], capture_output=True,
                        check=False)
+        for cache in caches.values():
+            shutil.rmtree(cache, ignore_errors=True)
     return out
 
 
