@@ -9,6 +9,10 @@ class UnknownLanguageError(AfterburnerError):
     """No installed plugin provides the language (the message names the distribution to install)."""
 
 
+class PluginConflictError(AfterburnerError):
+    """Two installed plugins claim the same language key or alias (the message names both)."""
+
+
 class ToolchainMissingError(AfterburnerError):
     """The plugin is installed but its toolchain is not on this host."""
 

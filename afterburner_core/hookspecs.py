@@ -46,14 +46,12 @@ class AfterburnerSpec:
         calls each plugin's method directly.
 
         Returns the languages this plugin provides: key, aliases, distribution, file naming and a
-        toolchain probe (`LanguageInfo.toolchain()`). The manager keeps what this first call returned:
-        a plugin registered after the manager was built is never resolvable by name.
+        toolchain probe (`LanguageInfo.toolchain()`). The manager keeps what this call returned; a plugin
+        registered later through `PluginManager.register` is asked at once (one registered straight on
+        the pluggy manager, `manager.pm.register`, is never resolvable by name).
 
-        Keys (and aliases) should be unique across installed plugins, but this is not enforced: the
-        manager stores the results in call order, so for a duplicate key the later result overwrites
-        the earlier, i.e. the plugin registered *first* wins `resolve_language` and the toolchain
-        check, while ``afterburner_compile`` / ``afterburner_run`` (``firstresult``, last registered
-        called first) are answered by the plugin registered *last*.
+        Keys and aliases must be unique across installed plugins (case-insensitive): a name two
+        plugins claim makes the manager raise `PluginConflictError`, naming both distributions.
         """
 
     @hookspec(firstresult=True)

@@ -10,7 +10,7 @@ from typing import Any
 import pluggy
 
 from afterburner_core import hookspecs
-from afterburner_core.errors import AfterburnerError, ToolchainMissingError, UnknownLanguageError
+from afterburner_core.errors import AfterburnerError, PluginConflictError, ToolchainMissingError, UnknownLanguageError
 from afterburner_core.languages import LanguageInfo
 
 ENTRY_POINT_GROUP = "afterburner"
@@ -53,11 +53,30 @@ class PluginManager:
             self._load_entry_points()
         self.languages: dict[str, LanguageInfo] = {}
         self._aliases: dict[str, str] = {}
-        for infos in self.pm.hook.afterburner_languages():
-            for info in infos:
+        self._collect_languages()
+
+    def _collect_languages(self) -> None:
+        """Every plugin's languages, by key and alias; a name two plugins claim is an error.
+
+        Silently keeping one of them would be worse than failing: name lookup and the compile/run
+        hooks (first result, last registered first) would each pick a different plugin.
+        """
+        owner: dict[str, str] = {}  # key or alias -> plugin name
+        self.languages, self._aliases = {}, {}
+        for impl in self.pm.hook.afterburner_languages.get_hookimpls():
+            for info in impl.function() or []:
+                for alias in dict.fromkeys(name.lower() for name in (info.key, *info.aliases)):
+                    if owner.get(alias, impl.plugin_name) != impl.plugin_name:
+                        raise PluginConflictError(
+                            f"language {alias!r} is provided by both {self._describe(owner[alias])} and "
+                            f"{self._describe(impl.plugin_name)}: uninstall one of them")
+                    owner[alias] = impl.plugin_name
+                    self._aliases[alias] = info.key
                 self.languages[info.key] = info
-                for alias in (info.key, *info.aliases):
-                    self._aliases[alias.lower()] = info.key
+
+    def _describe(self, plugin_name: str) -> str:
+        record = self._records.get(plugin_name)
+        return f"plugin {plugin_name!r} ({record.distribution} {record.version})" if record else f"plugin {plugin_name!r}"
 
     def _register_builtins(self) -> None:
         from afterburner_core import builtin_plugins
@@ -76,9 +95,27 @@ class PluginManager:
             except Exception as exc:  # a broken third-party plugin must not take the core down
                 self.load_errors.append(f"plugin {ep.name!r} from {dist} failed to load: {exc}")
                 continue
-            self.pm.register(plugin, name=ep.name)
+            try:
+                self.pm.register(plugin, name=ep.name)
+            except Exception as exc:  # pluggy refuses a hook with an unknown argument, or one object twice
+                self.load_errors.append(f"plugin {ep.name!r} from {dist} could not be registered: {exc}")
+                continue
             version = ep.dist.version if ep.dist else "?"
             self._records[ep.name] = PluginRecord(ep.name, _kinds_of(plugin), dist, version)
+
+    def register(self, plugin: object, name: str) -> None:
+        """Register a plugin object now, without an entry point (tests, notebooks): its languages
+        are resolvable at once. A language name it shares with an installed plugin is refused
+        (`PluginConflictError`) and the plugin is left unregistered."""
+        self.pm.register(plugin, name=name)
+        self._records[name] = PluginRecord(name, _kinds_of(plugin), "in-process", "-")
+        try:
+            self._collect_languages()
+        except PluginConflictError:
+            self.pm.unregister(name=name)
+            del self._records[name]
+            self._collect_languages()
+            raise
 
     @property
     def hook(self) -> Any:

@@ -3,13 +3,19 @@ throw-away distribution, and what happens when a language's distribution is abse
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from afterburner_core.errors import UnknownLanguageError
-from afterburner_core.plugins import get_manager
+from afterburner_core import plugins as plugins_module
+from afterburner_core.errors import PluginConflictError, UnknownLanguageError
+from afterburner_core.hookspecs import hookimpl
+from afterburner_core.languages import LanguagePlugin
+from afterburner_core.plugins import PluginManager, get_manager
 from tests.conftest import LANGUAGES, install_throwaway_distribution, run_cli
 
 
@@ -137,3 +143,51 @@ def test_third_party_language_plugin_is_discovered_and_runs(tmp_path: Path) -> N
     report = json.loads(result.stdout)
     assert report["verdict"] == "accepted" and report["stdout"] == "hello world\n"
     assert report["language"] == "toysh"
+
+
+def _toy_language(key: str, aliases: tuple[str, ...]) -> LanguagePlugin:
+    """The shell language of TOY_PLUGIN under another key and aliases, as an in-process object."""
+    namespace: dict[str, object] = {}
+    exec(TOY_PLUGIN, namespace)  # our own constant: the plugin the test above installs, in-process
+    base = namespace["ShellLanguage"]
+    assert isinstance(base, type)
+    return type("ToyLanguage", (base,), {"key": key, "aliases": aliases})()
+
+
+def test_a_language_registered_in_process_is_resolvable() -> None:
+    manager = PluginManager()
+    manager.register(_toy_language("toysh2", ("Toy-Shell-2",)), name="toysh2")
+    assert manager.resolve_language("toy-shell-2").key == "toysh2"
+    assert manager.resolve_language("python").key == "python"  # the installed ones are still there
+
+
+@pytest.mark.parametrize("aliases", [("PY",), ("toysh3", "python")])
+def test_a_language_name_claimed_by_two_plugins_is_refused_naming_both(aliases: tuple[str, ...]) -> None:
+    manager = PluginManager()
+    with pytest.raises(PluginConflictError) as refused:
+        manager.register(_toy_language("toysh3", aliases), name="impostor")
+    message = str(refused.value)
+    assert "afterburner-lang-python" in message and "'impostor'" in message, message
+    assert not manager.pm.has_plugin("impostor")
+    assert manager.resolve_language("py").key == "python"
+    with pytest.raises(UnknownLanguageError):
+        manager.resolve_language("toysh3")
+
+
+def test_a_plugin_pluggy_refuses_is_a_load_error_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("abtest_refused_plugin")
+
+    @hookimpl
+    def afterburner_rewards(an_argument_the_spec_lacks: object) -> list[object]:
+        return []
+
+    module.afterburner_rewards = afterburner_rewards  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    installed = importlib.metadata.entry_points
+    refused = importlib.metadata.EntryPoint(name="refused", value=module.__name__, group=plugins_module.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(plugins_module.metadata, "entry_points",
+                        lambda group: [*installed(group=group), refused])
+    manager = PluginManager()
+    assert any("'refused'" in error and "could not be registered" in error for error in manager.load_errors), \
+        manager.load_errors
+    assert manager.resolve_language("python").key == "python"
