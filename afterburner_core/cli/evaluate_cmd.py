@@ -55,6 +55,9 @@ def evaluate(
     paired: bool = typer.Option(
         False, "--paired", help="re-measure the sampled problems' humans in the same interleaved rounds as the "
         "samples, instead of using the calibration: immune to host drift, costs the humans' runs"),
+    anchor: bool = typer.Option(
+        True, "--anchor/--no-anchor", help="re-measure one calibrated human per sampled problem and language "
+        "with the samples and correct the calibration for the host's drift since it was made"),
     out: Path | None = typer.Option(None, "--out", help="write report.json, report.md and PNG plots here"),
     timeout: float | None = typer.Option(
         None, "--timeout", help="wall limit per test, seconds (default: each problem's own, else 10)"),
@@ -67,7 +70,7 @@ def evaluate(
         manager = get_manager()
         wanted = {manager.resolve_language(name).key for name in language}
         rows = [r for r in rows if manager.resolve_language(r.language).key in wanted]
-    settings = Settings(repeat=parse_repeat(repeat), paired=paired, time_basis=time_basis,
+    settings = Settings(repeat=parse_repeat(repeat), paired=paired, anchor=anchor, time_basis=time_basis,
                         limits=build_limits(timeout, None))
     _evaluate(rows, dataset, settings, out, as_json, f"Litmus: {samples.name}")
 
@@ -76,6 +79,7 @@ def demo(
     out: Path = typer.Option(Path("afterburner-demo"), "--out", help="where the report goes"),
     repeat: str = typer.Option("3", "--repeat", help="runs per sample (medians and intervals), or 'auto'"),
     time_basis: str = typer.Option("cpu", "--time-basis", help="what Time% ranks: cpu (default) or wall"),
+    anchor: bool = typer.Option(True, "--anchor/--no-anchor", help="correct the calibration for host drift"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The quick start's main job: Litmus on bundled example model outputs, in every available language.
@@ -87,5 +91,5 @@ def demo(
     if not as_json:
         console.print(f"[bold]Afterburner demo[/bold]: {len(samples)} example model outputs on "
                       f"{len({s.problem_id for s in samples})} venus-mini problems; humans measured on this host")
-    _evaluate(samples, "venus-mini", Settings(repeat=parse_repeat(repeat), time_basis=time_basis), out, as_json,
+    _evaluate(samples, "venus-mini", Settings(repeat=parse_repeat(repeat), time_basis=time_basis, anchor=anchor), out, as_json,
               "Litmus: bundled example outputs vs. humans (%)")

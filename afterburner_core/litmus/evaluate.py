@@ -123,16 +123,23 @@ def read_samples(path: Path) -> list[Sample]:
     return samples
 
 
-def run_samples(
-    samples: Sequence[Sample], problems: dict[str, Problem], sandbox: Sandbox, repeat: int | str,
-    limits: Limits, progress: Callable[[Sample, RunReport], None],
-) -> list[RunReport]:
+def sample_requests(samples: Sequence[Sample], problems: dict[str, Problem], repeat: int | str,
+                    limits: Limits) -> list[ProblemRunRequest]:
     manager = get_manager()
-    requests = [
+    return [
         ProblemRunRequest(problem=problems[s.problem_id], code=s.code, limits=limits, repeat=repeat,
                           language=manager.resolve_language(s.language).key)
         for s in samples
     ]
+
+
+def run_samples(
+    samples: Sequence[Sample], problems: dict[str, Problem], sandbox: Sandbox, repeat: int | str,
+    limits: Limits, progress: Callable[[Sample, RunReport], None],
+) -> list[RunReport]:
+    """Each sample's runs back to back (`repeat` per request); the evaluation pipeline takes them in
+    interleaved rounds with its drift anchors instead (litmus/pipeline.py)."""
+    requests = sample_requests(samples, problems, repeat, limits)
     return run_concurrently(sandbox, requests, lambda index, report: progress(samples[index], report))
 
 

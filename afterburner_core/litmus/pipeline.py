@@ -2,8 +2,8 @@
 
 Used by `afterburner evaluate` / `demo`, by the benchmarks and by library users alike: which
 samples can run here, the problems they name, the human distribution (from the content-keyed
-calibration, or measured next to the samples with `paired`), the samples' runs, the scores, and
-the meta that says how the numbers were made.
+calibration, or measured next to the samples with `paired`), the samples' runs (with drift anchors: litmus/drift.py), the scores,
+and the meta that says how the numbers were made.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from afterburner_core import venus
 from afterburner_core.datasets import get_problem
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.host import host_fingerprint
-from afterburner_core.litmus.evaluate import TIME_BASES, Evaluation, Sample, evaluate_records, run_samples, score
+from afterburner_core.litmus.drift import Anchor, Drift, choose_anchors, measure_drift, rescale
+from afterburner_core.litmus.evaluate import TIME_BASES, Evaluation, Sample, evaluate_records, sample_requests, score
 from afterburner_core.litmus.humans import human_distribution
 from afterburner_core.litmus.paired import measure_paired
 from afterburner_core.litmus.percentile import NOISE_FLOOR
-from afterburner_core.models import Limits
+from afterburner_core.models import Limits, Problem, RunReport
 from afterburner_core.plugins import get_manager
-from afterburner_core.sandbox.api import Sandbox
+from afterburner_core.sandbox.api import Request, Sandbox, run_concurrently
+from afterburner_core.sandbox.rounds import run_in_rounds
 
 # stage name, done, total (total None while unknown)
 Progress = Callable[[str, int, int | None], None]
@@ -29,11 +31,14 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass
 class Settings:
-    """How an evaluation measures: `repeat` runs per sample (with `paired`, shared rounds), the
+    """How an evaluation measures: `repeat` runs per sample (interleaved rounds unless 'auto'),
+    `paired` (every human re-measured in the samples' rounds) or `anchor` (one calibrated human per
+    sampled problem and language re-measured there, to correct the calibration for host drift), the
     time basis (`cpu` or `wall`), the noise floor of the comparisons, the limits."""
 
     repeat: int | str = 3
     paired: bool = False
+    anchor: bool = True
     time_basis: str = "cpu"
     noise: float = NOISE_FLOOR
     limits: Limits | None = None
@@ -62,6 +67,7 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
         sample.problem_id = str(problems[sample.problem_id].problem_id)
     sandbox = sandbox or Sandbox()
     limits = settings.limits or Limits()
+    drift: Drift | None = None
     if settings.paired:
         humans, reports = measure_paired(samples, problems, sandbox, int(settings.repeat), limits,
                                          lambda done, total: report("humans and samples, paired", done, total))
@@ -74,18 +80,38 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
 
         humans = human_distribution(dataset, {str(p.problem_id): p for p in problems.values()}.values(), ready,
                                     sandbox=sandbox, repeat=settings.human_repeat, limits=limits, progress=human_done)
-        finished = [0]
-
-        def sample_done(sample: object, run: object) -> None:
-            finished[0] += 1
-            report("samples", finished[0], len(samples))
-
-        reports = run_samples(samples, {s.problem_id: problems[s.problem_id] for s in samples}, sandbox,
-                              settings.repeat, limits, sample_done)
+        groups = sorted({(s.problem_id, manager.resolve_language(s.language).key) for s in samples})
+        anchors = choose_anchors(dataset, [(problems[pid], lang) for pid, lang in groups]) if settings.anchor else []
+        reports, anchor_reports = _measure(samples, anchors, problems, sandbox, settings.repeat, limits,
+                                           lambda done, total: report("samples", done, total))
+        if anchors:
+            drift = measure_drift(anchors, anchor_reports)
+            humans = rescale(humans, drift)
     records = score(samples, reports, humans, noise=settings.noise, time_basis=settings.time_basis)
     return evaluate_records(records, meta={
         "dataset": dataset, "host_fingerprint": host_fingerprint(), "repeat": settings.repeat,
-        "paired": settings.paired, "time_basis": settings.time_basis, "noise_floor": settings.noise,
+        "paired": settings.paired, "drift": drift.meta() if drift else None,
+        "time_basis": settings.time_basis, "noise_floor": settings.noise,
         "human_distribution": ", ".join(sorted(set(humans.source.values()))) or "none",
         "calibration": humans.calibration or None, "skipped_languages": skipped,
     })
+
+
+def _measure(samples: list[Sample], anchors: list[Anchor], problems: dict[str, Problem], sandbox: Sandbox,
+             repeat: int | str, limits: Limits,
+             progress: Callable[[int, int], None]) -> tuple[list[RunReport], list[RunReport]]:
+    """The samples' and the anchors' reports, measured together: in `repeat` interleaved rounds (a
+    slow spell of the host then lands on every request alike), or each request with `repeat='auto'`."""
+    requests: list[Request] = [*sample_requests(samples, problems, repeat, limits),
+                               *(anchor.request(limits).model_copy(update={"repeat": repeat}) for anchor in anchors)]
+    done: list[int] = []  # appended from worker threads: list.append is atomic
+
+    def count(index: int, report: RunReport) -> None:
+        done.append(index)
+        progress(len(done), len(requests))
+
+    if isinstance(repeat, int):
+        reports = run_in_rounds(sandbox, requests, repeat, count)
+    else:
+        reports = run_concurrently(sandbox, requests, count)
+    return reports[:len(samples)], reports[len(samples):]

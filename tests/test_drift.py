@@ -1,0 +1,108 @@
+"""Drift anchors: a calibration made when the host ran at another speed is brought to its speed now."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from afterburner_core import calibration, venus
+from afterburner_core.datasets import get_problem
+from afterburner_core.litmus.drift import Anchor, Drift, choose_anchors, measure_drift, rescale
+from afterburner_core.litmus.evaluate import Sample
+from afterburner_core.litmus.humans import HumanDistribution
+from afterburner_core.litmus.pipeline import Settings, run_evaluation
+from afterburner_core.models import CompileInfo, Interval, RunReport, Verdict
+from tests.conftest import require_language
+
+
+def _report(cpu: float, memory: float = 1000.0, passed: bool = True) -> RunReport:
+    return RunReport(verdict=Verdict.accepted if passed else Verdict.wrong_answer, passed=passed, language="python",
+                     compile=CompileInfo(ok=True), time_ms=cpu * 1.1, cpu_ms=cpu, memory_kb=memory,
+                     integral_kb_ms=cpu * memory, repeats=3,
+                     ci=Interval(cpu_ms=(cpu * 0.9, cpu * 1.1), time_ms=(cpu, cpu * 1.2)))
+
+
+def _anchor(language: str, cpu: float, index: int = 0) -> Anchor:
+    problem = get_problem("run-length-encode")
+    job = venus.SolutionJob(problem, language, index, True, "", "")
+    return Anchor(problem, language, job, {"time": cpu * 1.1, "cpu": cpu, "memory": 1000.0, "integral": cpu * 1000.0})
+
+
+def test_each_language_drifts_by_its_anchors_median_and_failed_anchors_do_not_count() -> None:
+    anchors = [_anchor("python", 10.0), _anchor("python", 20.0, 1), _anchor("python", 40.0, 2),
+               _anchor("cpp", 5.0), _anchor("cpp", 5.0, 1)]
+    reports = [_report(12.0), _report(30.0), _report(44.0),  # ratios 1.2, 1.5, 1.1: median 1.2
+               _report(4.0), _report(1.0, passed=False)]
+    drift = measure_drift(anchors, reports)
+    assert drift.factors["python"]["cpu"] == pytest.approx(1.2)
+    assert drift.factors["python"]["memory"] == pytest.approx(1.0)
+    assert drift.factors["cpp"]["cpu"] == pytest.approx(0.8)  # the failed anchor is left out
+    assert len(drift.ratios) == 4 and drift.meta()["anchors"] == 4
+
+
+def test_rescaling_moves_speed_quantities_and_their_intervals_but_never_memory() -> None:
+    humans = HumanDistribution()
+    humans.add("p", "python", _report(10.0), "calibration")
+    humans.add("p", "go", _report(10.0), "calibration")
+    drift = Drift({"python": {"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}}, [])
+    scaled = rescale(humans, drift)
+    assert scaled.values("p", "python", "cpu") == [pytest.approx(20.0)]
+    assert scaled.spans("p", "python", "cpu") == [(pytest.approx(18.0), pytest.approx(22.0))]
+    assert scaled.values("p", "python", "time") == [pytest.approx(16.5)]
+    assert scaled.values("p", "python", "integral") == [pytest.approx(25000.0)]
+    assert scaled.values("p", "python", "memory") == [1000.0]  # host speed does not move memory
+    assert scaled.values("p", "go", "cpu") == [10.0]  # no anchors: as calibrated
+    assert humans.values("p", "python", "cpu") == [10.0]  # the original is left alone
+    assert scaled.source == humans.source
+
+
+def test_the_anchor_is_the_calibrated_human_in_the_middle(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from tests.conftest import private_calibration
+
+    problem = get_problem("run-length-encode")
+    jobs = venus.solution_jobs([problem], ["python"], only_correct=True)
+    cpus = [50.0, 10.0, 30.0, 20.0, 40.0, 60.0][:len(jobs)]
+    with private_calibration(tmp_path_factory):
+        assert choose_anchors("venus-mini", [(problem, "python")]) == []  # nothing calibrated: no anchor
+        calibration.merge_calibration("venus-mini", jobs, [_report(c) for c in cpus], 3)
+        (anchor,) = choose_anchors("venus-mini", [(problem, "python"), (problem, "cpp")])
+    middle = sorted(cpus)[(len(cpus) - 1) // 2]
+    assert anchor.calibrated["cpu"] == middle and anchor.job.index == jobs[cpus.index(middle)].index
+    assert anchor.job.code == jobs[cpus.index(middle)].code
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The humans are calibrated, then the calibration is edited as if the host had run them at
+    half speed. Unanchored, the samples (copies of those humans) look far faster than humans; with
+    anchors, the drift (about 0.5) is measured and they score as before the edit."""
+    from tests.conftest import private_calibration
+
+    require_language("python")
+    problem = get_problem("run-length-encode")
+    correct = [s for s in problem.solutions["python"] if s.passed]
+    samples = [Sample(str(problem.problem_id), "python", s.code) for s in correct[:3]]
+    settings = Settings(repeat=3, human_repeat=3)
+    with private_calibration(tmp_path_factory) as root:
+        honest = run_evaluation(samples, settings=settings)
+        (path,) = root.iterdir()
+        document = json.loads(path.read_text())
+        for entry in document["problems"][str(problem.problem_id)]["python"]["entries"]:
+            for quantity in ("time", "cpu", "integral"):
+                entry[quantity] *= 2
+            entry["ci"] = {}
+        Path(path).write_text(json.dumps(document))
+        unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False))
+        anchored = run_evaluation(samples, settings=settings)
+    assert unanchored.meta["drift"] is None
+    factors = anchored.meta["drift"]["factors"]["python"]
+    assert 0.35 < factors["cpu"] < 0.7 and factors["memory"] == pytest.approx(1.0, abs=0.1)
+    level = honest.overall.scores["time%"]
+    assert 0.2 < level < 0.8
+    assert unanchored.overall.scores["time%"] > 0.9  # half the calibrated time: beyond every human
+    assert abs(anchored.overall.scores["time%"] - level) < 0.2
+    assert anchored.overall.scores["memory%"] == pytest.approx(unanchored.overall.scores["memory%"], abs=0.15)
