@@ -20,6 +20,7 @@ from typing import Any
 
 from afterburner_core.errors import DatasetError
 from afterburner_core.models import PLACEHOLDER, Problem
+from afterburner_core.objectives import OBJECTIVES
 
 VENUS_LANGUAGE_NAMES = {"python3": "python", "golang": "go", "c++": "cpp", "js": "javascript"}
 LOCAL_SUFFIXES = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
@@ -83,7 +84,7 @@ def _solution(item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         return {"code": item, "passed": True}
     solution = dict(item)
-    for metric in ("time", "memory", "integral"):
+    for metric in OBJECTIVES:
         value = solution.get(metric)
         if isinstance(value, float) and value == float("inf"):
             solution[metric] = None

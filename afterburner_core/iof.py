@@ -34,11 +34,10 @@ from afterburner_core.generators.base import DEFAULT_MAX_NEW_TOKENS, Generator
 from afterburner_core.litmus.humans import HumanDistribution, human_distribution
 from afterburner_core.litmus.percentile import beyond
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
-from afterburner_core.prompts import OBJECTIVES, Attempt, build_messages
+from afterburner_core.objectives import FIELD_UNIT, OBJECTIVES, REPORT_FIELD
+from afterburner_core.prompts import Attempt, build_messages
 from afterburner_core.rewards.extract import extract_code
 
-METRIC_FIELD = {"time": "time_ms", "memory": "memory_kb", "integral": "integral_kb_ms"}
-UNITS = {"time_ms": "ms", "memory_kb": "KiB", "integral_kb_ms": "KiB·ms"}
 MIN_REPEATS_FOR_CI = 3
 MARGIN = 0.10
 NO_CODE = "no_code"  # the verdict recorded when a completion holds no code to run
@@ -57,7 +56,7 @@ class Candidate:
     tests_passed: int = 0
     tests_total: int = 0
     metrics: dict[str, float | None] = field(default_factory=dict)  # time_ms, memory_kb, integral_kb_ms
-    units: dict[str, str] = field(default_factory=lambda: dict(UNITS))
+    units: dict[str, str] = field(default_factory=lambda: dict(FIELD_UNIT))
     ci: dict[str, list[float] | None] = field(default_factory=dict)
     repeats: int = 0
     percentiles: dict[str, float | None] = field(default_factory=dict)  # metric -> fraction of humans beaten
@@ -66,7 +65,7 @@ class Candidate:
     report: RunReport | None = field(default=None, repr=False)
 
     def value(self, objective: str) -> float | None:
-        return self.metrics.get(METRIC_FIELD[objective])
+        return self.metrics.get(REPORT_FIELD[objective])
 
     def attempt(self) -> Attempt:
         return Attempt(self.code or "", self.report, dict(self.percentiles))
@@ -91,9 +90,9 @@ def is_improvement(candidate: Candidate, best: Candidate | None, objective: str)
         return False, "fails, and passes no more tests than the best so far"
     if not best.passed:
         return True, "passes where the best so far fails"
-    key = METRIC_FIELD[objective]
+    key = REPORT_FIELD[objective]
     new, old = candidate.metrics.get(key), best.metrics.get(key)
-    unit = UNITS[key]
+    unit = FIELD_UNIT[key]
     if new is None or old is None:
         return False, f"{objective} not measured"
     if new >= old:
@@ -123,7 +122,7 @@ class OptimizationResult:
 
     @property
     def metric(self) -> str:
-        return METRIC_FIELD[self.objective]
+        return REPORT_FIELD[self.objective]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,7 +131,7 @@ class OptimizationResult:
             "language": self.language,
             "objective": self.objective,
             "metric": self.metric,
-            "unit": UNITS[self.metric],
+            "unit": FIELD_UNIT[self.metric],
             "iterations": self.iterations,
             "best": None if self.best is None else self.best.to_dict(),
             "curve": self.curve,
@@ -148,7 +147,7 @@ class OptimizationResult:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        unit = UNITS[self.metric]
+        unit = FIELD_UNIT[self.metric]
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
         xs = [point["iteration"] for point in self.curve]
         best_values = [point["value"] for point in self.curve]
@@ -244,15 +243,15 @@ class Optimizer:
             return Candidate(iteration, sample, None, completion, NO_CODE, False)
         report = self.sandbox.run_problem(ProblemRunRequest(problem=problem, code=code, language=language,
                                                             limits=self.limits, repeat=self.repeat))
-        metrics = {key: getattr(report, key) for key in UNITS}
-        ci = {key: (list(getattr(report.ci, key)) if getattr(report.ci, key) else None) for key in UNITS}
+        metrics = {key: getattr(report, key) for key in FIELD_UNIT}
+        ci = {key: (list(getattr(report.ci, key)) if getattr(report.ci, key) else None) for key in FIELD_UNIT}
         percentiles: dict[str, float | None] = {}
         if report.passed:
-            for objective, key in METRIC_FIELD.items():
+            for objective, key in REPORT_FIELD.items():
                 value = metrics[key]
                 percentiles[objective] = None if value is None else beyond(value, humans.get(objective, []))
         return Candidate(iteration, sample, code, completion, report.verdict.value, report.passed,
-                         report.tests_passed, report.tests_total, metrics, dict(UNITS), ci, report.repeats,
+                         report.tests_passed, report.tests_total, metrics, dict(FIELD_UNIT), ci, report.repeats,
                          percentiles, report=report)
 
     def optimize(self, problem: Problem | str, language: str, objective: str = "time",

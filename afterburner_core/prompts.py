@@ -11,12 +11,10 @@ success.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from afterburner_core.models import Problem, RunReport
+from afterburner_core.objectives import OBJECTIVES
 
-Objective = Literal["time", "memory", "integral"]
-OBJECTIVES: tuple[str, ...] = ("time", "memory", "integral")
 OBJECTIVE_PHRASE = {
     "time": "time-efficient (fast)",
     "memory": "memory-efficient (low peak memory)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -30,30 +31,40 @@ def _anchor(language: str, cpu: float, index: int = 0) -> Anchor:
     return Anchor(problem, language, job, {"time": cpu * 1.1, "cpu": cpu, "memory": 1000.0, "integral": cpu * 1000.0})
 
 
-def test_each_language_drifts_by_its_anchors_median_and_failed_anchors_do_not_count() -> None:
+def test_the_drift_is_the_median_of_every_anchor_and_failed_anchors_do_not_count() -> None:
     anchors = [_anchor("python", 10.0), _anchor("python", 20.0, 1), _anchor("python", 40.0, 2),
-               _anchor("cpp", 5.0), _anchor("cpp", 5.0, 1)]
-    reports = [_report(12.0), _report(30.0), _report(44.0),  # ratios 1.2, 1.5, 1.1: median 1.2
-               _report(4.0), _report(1.0, passed=False)]
+               _anchor("cpp", 5.0), _anchor("cpp", 5.0, 1), _anchor("cpp", 8.0, 2)]
+    reports = [_report(12.0), _report(30.0), _report(44.0),  # python: 1.2, 1.5, 1.1
+               _report(4.0), _report(1.0, passed=False), _report(8.8)]  # cpp: 0.8, (failed), 1.1
     drift = measure_drift(anchors, reports)
-    assert drift.factors["python"]["cpu"] == pytest.approx(1.2)
-    assert drift.factors["python"]["memory"] == pytest.approx(1.0)
-    assert drift.factors["cpp"]["cpu"] == pytest.approx(0.8)  # the failed anchor is left out
-    assert len(drift.ratios) == 4 and drift.meta()["anchors"] == 4
+    assert drift.factors["cpu"] == pytest.approx(1.1)  # the median of 0.8, 1.1, 1.1, 1.2, 1.5
+    assert drift.factors["memory"] == pytest.approx(1.0)
+    assert drift.by_language["python"]["cpu"] == pytest.approx(1.2)
+    assert drift.by_language["cpp"]["cpu"] == pytest.approx(0.95)  # the failed anchor is left out
+    assert len(drift.ratios) == 5 and drift.meta()["anchors"] == 5
+    # the scatter: |ln(r / 1.1)| is 0.318, 0, 0, 0.087, 0.310; its median 0.087, as a sigma of one run
+    assert drift.noise == pytest.approx(1.4826 * math.log(1.2 / 1.1) / math.sqrt(2), rel=1e-3)
+
+
+def test_no_usable_anchor_means_no_correction() -> None:
+    drift = measure_drift([_anchor("python", 10.0)], [_report(1.0, passed=False)])
+    assert drift.factors == {} and drift.noise is None
+    humans = HumanDistribution()
+    humans.add("p", "python", _report(10.0), "calibration")
+    assert rescale(humans, drift).values("p", "python", "cpu") == [10.0]
 
 
 def test_rescaling_moves_speed_quantities_and_their_intervals_but_never_memory() -> None:
     humans = HumanDistribution()
     humans.add("p", "python", _report(10.0), "calibration")
     humans.add("p", "go", _report(10.0), "calibration")
-    drift = Drift({"python": {"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}}, [])
+    drift = Drift({"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}, 0.1, [], {})
     scaled = rescale(humans, drift)
     assert scaled.values("p", "python", "cpu") == [pytest.approx(20.0)]
     assert scaled.spans("p", "python", "cpu") == [(pytest.approx(18.0), pytest.approx(22.0))]
     assert scaled.values("p", "python", "time") == [pytest.approx(16.5)]
-    assert scaled.values("p", "python", "integral") == [pytest.approx(25000.0)]
+    assert scaled.values("p", "go", "integral") == [pytest.approx(25000.0)]
     assert scaled.values("p", "python", "memory") == [1000.0]  # host speed does not move memory
-    assert scaled.values("p", "go", "cpu") == [10.0]  # no anchors: as calibrated
     assert humans.values("p", "python", "cpu") == [10.0]  # the original is left alone
     assert scaled.source == humans.source
 
@@ -96,11 +107,12 @@ def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
                 entry[quantity] *= 2
             entry["ci"] = {}
         Path(path).write_text(json.dumps(document))
-        unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False))
+        unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False, settle=False))
         anchored = run_evaluation(samples, settings=settings)
     assert unanchored.meta["drift"] is None
-    factors = anchored.meta["drift"]["factors"]["python"]
+    factors = anchored.meta["drift"]["factors"]
     assert 0.35 < factors["cpu"] < 0.7 and factors["memory"] == pytest.approx(1.0, abs=0.1)
+    assert anchored.meta["noise_floor"]["memory"] == 0.05 <= anchored.meta["noise_floor"]["time"]
     level = honest.overall.scores["time%"]
     assert 0.2 < level < 0.8
     assert unanchored.overall.scores["time%"] > 0.9  # half the calibrated time: beyond every human

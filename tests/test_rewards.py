@@ -17,8 +17,9 @@ import pytest
 
 from afterburner_core.datasets import get_problem
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.litmus.humans import METRICS, REPORT_FIELD
+from afterburner_core.litmus.humans import METRICS
 from afterburner_core.models import ProblemRunRequest, RunReport
+from afterburner_core.objectives import REPORT_FIELD
 from afterburner_core.rewards import RewardInput, extract_code, get_reward, installed_rewards
 from afterburner_core.rewards.builtin import format_ok
 from afterburner_core.rewards.trl import atrl_reward, trl_reward

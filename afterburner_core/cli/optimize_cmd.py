@@ -12,8 +12,9 @@ from afterburner_core.cli.common import parse_repeat
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.generators import get_generator
-from afterburner_core.iof import UNITS, Candidate, OptimizationResult, Optimizer
-from afterburner_core.prompts import FENCE, OBJECTIVES
+from afterburner_core.iof import Candidate, OptimizationResult, Optimizer
+from afterburner_core.objectives import FIELD_UNIT, OBJECTIVES, REPORT_FIELD
+from afterburner_core.prompts import FENCE
 
 EXTENSION = {"python": "py", "cpp": "cpp", "rust": "rs", "go": "go", "java": "java", "javascript": "js"}
 
@@ -31,14 +32,14 @@ def _write(result: OptimizationResult, out: Path) -> list[Path]:
 
 
 def _row(candidate: Candidate, objective: str) -> list[str]:
-    key = {"time": "time_ms", "memory": "memory_kb", "integral": "integral_kb_ms"}[objective]
+    key = REPORT_FIELD[objective]
     value = candidate.metrics.get(key)
     share = candidate.percentiles.get(objective)
     return [
         str(candidate.iteration) + (f".{candidate.sample}" if candidate.sample else ""),
         candidate.verdict,
         f"{candidate.tests_passed}/{candidate.tests_total}",
-        "—" if value is None else f"{value:,.2f} {UNITS[key]}",
+        "—" if value is None else f"{value:,.2f} {FIELD_UNIT[key]}",
         "—" if share is None else f"{share * 100:.0f}%",
         "[green]kept[/green]" if candidate.kept else "",
         candidate.reason,

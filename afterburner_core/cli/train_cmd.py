@@ -11,7 +11,7 @@ from rich.table import Table
 from afterburner_core.cli.common import parse_repeat
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.prompts import OBJECTIVES
+from afterburner_core.objectives import OBJECTIVES
 
 data_app = typer.Typer(help="Build SFT / DPO rows (Venus_SFT_Data / Venus_DPO_Data shape) from solutions "
                             "measured on this host, and GRPO prompts for verl / OpenRLHF.", no_args_is_help=True)

@@ -7,16 +7,22 @@ calibration scored Time% 35.2, 33.1 and 36.4: in the 33.1 run five of six langua
 together, a drift of the host between calibration and evaluation, not of the code.
 
 Full re-measurement of every human next to the samples (`--paired`) removes that drift at the cost
-of all the humans' runs. An anchor costs one: for each sampled (problem, language), the calibrated
-human solution in the middle of its group is run again in the same interleaved rounds as the
-samples. Its ratio now / then, per metric, is the drift of that group; the median of the ratios of
-one language's anchors is that language's drift (one anchor alone is as noisy as the drift it
-corrects), and the language's calibrated time, CPU time and integral are scaled by it. Peak memory
-does not move with host speed, so it is never rescaled (its ratio is still reported).
+of all the humans' runs. An anchor costs one run per sampled (problem, language): the calibrated human solution in the
+middle of that group is run again in the same interleaved rounds as the samples. The median of all
+anchors' ratios now / then is the host's drift, and the calibrated time, CPU time and integral are
+scaled by it. Peak memory does not move with host speed, so it is never rescaled (its ratio is
+still reported).
+
+The anchors' scatter around that median also says how far apart two measurements of one program,
+minutes apart, are on this host *today*: on the 2-core CI machine 8-13 % (median of 3 rounds),
+not the 5 % `NOISE_FLOOR` assumes. The evaluation uses it as the comparisons' noise floor
+(litmus/pipeline.py), so a sample is not ranked above a human by a difference the host makes on
+its own.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +33,7 @@ from afterburner_core.litmus.humans import FIELDS, HumanDistribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 
 RESCALED = ("time", "cpu", "integral")  # the quantities host speed moves; memory is not among them
+MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation of a normal distribution
 
 
 @dataclass
@@ -68,48 +75,66 @@ def _positive(value: object) -> bool:
 
 @dataclass
 class Drift:
-    """Per language, the factor (now / calibrated) each quantity's calibrated values are scaled by,
-    and every anchor's own ratios (for the report's meta)."""
+    """The factor (now / calibrated) each quantity's calibrated values are scaled by, the relative
+    noise of one measurement taken now against one from the calibration (from the anchors'
+    scatter), and every anchor's own ratios and each language's median (for the report's meta)."""
 
-    factors: dict[str, dict[str, float]]
+    factors: dict[str, float]
+    noise: float | None
     ratios: list[dict[str, Any]]
+    by_language: dict[str, dict[str, float]]
 
     def meta(self) -> dict[str, Any]:
-        return {"anchors": len(self.ratios), "factors": self.factors, "ratios": self.ratios}
+        return {"anchors": len(self.ratios), "factors": self.factors, "noise": self.noise,
+                "by_language": self.by_language, "ratios": self.ratios}
 
 
 def measure_drift(anchors: list[Anchor], reports: list[RunReport]) -> Drift:
-    """The drift of each language from its anchors' reports (a failed anchor is left out)."""
+    """The host's drift from the anchors' reports (a failed anchor is left out).
+
+    One factor for every language: the median ratio over all anchors. Measured here, the drift of
+    one evaluation was alike across languages (medians per language within the anchors' own
+    scatter: 0.64-0.85 in one run, 0.82-1.00 in another), while the median of a language's three
+    anchors is as noisy as the drift it would correct; per-language medians are kept in the meta.
+    The noise is the robust spread of the anchors' log ratios around that median, divided by
+    sqrt(2) since each ratio is two measurements.
+    """
     ratios = []
+    rows: list[dict[str, float]] = []
     by_language: dict[str, list[dict[str, float]]] = {}
     for anchor, report in zip(anchors, reports, strict=True):
         now = {q: getattr(report, field) for q, (_, field) in FIELDS.items()}
         if not report.passed or not all(_positive(v) for v in now.values()):
             continue
         ratio = {q: now[q] / anchor.calibrated[q] for q in FIELDS}
+        rows.append(ratio)
         by_language.setdefault(anchor.language, []).append(ratio)
         ratios.append({"problem_id": str(anchor.problem.problem_id), "language": anchor.language,
                        "solution": anchor.job.index, **{q: round(r, 4) for q, r in ratio.items()}})
-    factors = {language: {q: round(statistics.median(r[q] for r in rows), 4) for q in FIELDS}
-               for language, rows in sorted(by_language.items())}
-    return Drift(factors, ratios)
+    if not rows:
+        return Drift({}, None, [], {})
+    factors = {q: round(statistics.median(r[q] for r in rows), 4) for q in FIELDS}
+    logs = [math.log(r["cpu"] / factors["cpu"]) for r in rows]
+    noise = round(MAD_TO_SIGMA * statistics.median(abs(v) for v in logs) / math.sqrt(2), 4) if len(rows) >= 3 else None
+    medians = {language: {q: round(statistics.median(r[q] for r in found), 4) for q in FIELDS}
+               for language, found in sorted(by_language.items())}
+    return Drift(factors, noise, ratios, medians)
 
 
 def rescale(humans: HumanDistribution, drift: Drift) -> HumanDistribution:
-    """A copy of `humans` with each language's time, CPU time and integral values (and their
-    intervals) scaled by its drift factor; languages without anchors are left as they are."""
+    """A copy of `humans` with time, CPU time and integral values (and their intervals) scaled by
+    the drift's factors; memory as it was."""
     scaled = HumanDistribution(source=dict(humans.source), calibration=humans.calibration)
     for key, values in humans.entries.items():
-        factors = drift.factors.get(key[1], {})
         spans = humans.intervals.get(key, {})
         scaled.entries[key] = {}
         scaled.intervals[key] = {}
         for quantity, measured in values.items():
-            factor = factors.get(quantity, 1.0) if quantity in RESCALED else 1.0
+            factor = drift.factors.get(quantity, 1.0) if quantity in RESCALED else 1.0
             scaled.entries[key][quantity] = [v * factor for v in measured]
             scaled.intervals[key][quantity] = [None if s is None else (s[0] * factor, s[1] * factor)
                                                for s in spans.get(quantity, [None] * len(measured))]
     return scaled
 
 
-__all__ = ["RESCALED", "Anchor", "Drift", "choose_anchors", "measure_drift", "rescale"]
+__all__ = ["MAD_TO_SIGMA", "RESCALED", "Anchor", "Drift", "choose_anchors", "measure_drift", "rescale"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, HumanDistribution
+from afterburner_core.litmus.humans import METRICS, QUANTITY_FIELD, HumanDistribution
 from afterburner_core.litmus.percentile import NOISE_FLOOR, beyond, standing
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.plugins import get_manager
@@ -144,8 +144,11 @@ def run_samples(
 
 
 def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: HumanDistribution,
-          noise: float = NOISE_FLOOR, time_basis: str = "cpu") -> list[SampleRecord]:
+          noise: float | dict[str, float] = NOISE_FLOOR, time_basis: str = "cpu") -> list[SampleRecord]:
+    """Each sample placed against its humans; `noise` is the comparisons' noise floor, one for every
+    metric or one per metric (time / memory / integral)."""
     manager = get_manager()
+    floors = noise if isinstance(noise, dict) else dict.fromkeys(METRICS, noise)
     quantity = {"time": TIME_BASES[time_basis], "memory": "memory", "integral": "integral"}
     records = []
     for sample, report in zip(samples, reports, strict=True):
@@ -153,14 +156,15 @@ def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: Human
         values, beyonds, standings = {}, {}, {}
         for metric in METRICS:
             measured = quantity[metric]
-            value = getattr(report, REPORT_FIELD[measured]) if report.passed else None
+            value = getattr(report, QUANTITY_FIELD[measured]) if report.passed else None
             pool = humans.values(sample.problem_id, language, measured)
             spans = humans.spans(sample.problem_id, language, measured)
-            interval = getattr(report.ci, REPORT_FIELD[measured]) if report.passed else None
+            interval = getattr(report.ci, QUANTITY_FIELD[measured]) if report.passed else None
             values[metric] = value
-            beyonds[metric] = (beyond(value, pool, noise, interval, spans) if value is not None and pool
+            floor = floors.get(metric, NOISE_FLOOR)
+            beyonds[metric] = (beyond(value, pool, floor, interval, spans) if value is not None and pool
                                else (0.0 if not report.passed else None))
-            place = standing(report.passed, value, pool, noise, interval, spans)
+            place = standing(report.passed, value, pool, floor, interval, spans)
             standings[metric] = place.value if place else None
         records.append(SampleRecord(sample.problem_id, language, sample.tag, report.passed, report.verdict.value,
                                     values, beyonds, standings))

@@ -16,14 +16,14 @@ from typing import Any
 from afterburner_core import calibration, venus
 from afterburner_core.litmus.percentile import Span
 from afterburner_core.models import Limits, Problem, RunReport
+from afterburner_core.objectives import OBJECTIVES, REPORT_FIELD
 from afterburner_core.sandbox.api import Sandbox
 
-METRICS = ("time", "memory", "integral")
-# every measured quantity: its key in a calibration entry and its report field ("cpu" is the
-# program's CPU time, which Litmus ranks time by: see litmus/evaluate.py)
-FIELDS = {"time": ("time", "time_ms"), "cpu": ("cpu", "cpu_ms"), "memory": ("memory", "memory_kb"),
-          "integral": ("integral", "integral_kb_ms")}
-REPORT_FIELD = {metric: report_field for metric, (_, report_field) in FIELDS.items()}
+METRICS = OBJECTIVES
+# every measured quantity: its key in a calibration entry and its report field (the objectives,
+# and "cpu": the program's CPU time, which Litmus ranks time by: see litmus/evaluate.py)
+FIELDS = {**{name: (name, REPORT_FIELD[name]) for name in OBJECTIVES}, "cpu": ("cpu", "cpu_ms")}
+QUANTITY_FIELD = {quantity: report_field for quantity, (_, report_field) in FIELDS.items()}
 
 
 @dataclass

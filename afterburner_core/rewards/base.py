@@ -10,14 +10,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import Problem, RunReport
-
-Objective = Literal["time", "memory", "integral"]
-OBJECTIVES: tuple[str, ...] = ("time", "memory", "integral")
-REPORT_FIELD = {"time": "time_ms", "memory": "memory_kb", "integral": "integral_kb_ms"}
+from afterburner_core.objectives import OBJECTIVES, Objective, value_of
 
 
 @dataclass
@@ -92,11 +89,7 @@ class Reward(Protocol):
     def score(self, items: Sequence[RewardInput]) -> list[RewardOutput]: ...
 
 
-def metric_of(report: RunReport | None, objective: str) -> float | None:
-    if report is None:
-        return None
-    value = getattr(report, REPORT_FIELD[objective], None)
-    return None if value is None else float(value)
+metric_of = value_of  # the name rewards have used; objectives.value_of is the one definition
 
 
 def wants_humans(reward: Any, item: RewardInput) -> bool:

@@ -23,10 +23,8 @@ from afterburner_core import calibration, venus
 from afterburner_core.datasets import get_problem, load_problems
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import Limits, Problem
-from afterburner_core.prompts import OBJECTIVES, build_messages, format_response
-
-CI_FIELD = {"time": "time_ms", "memory": "memory_kb", "integral": "integral_kb_ms"}
-UNIT = {"time": "ms", "memory": "KiB", "integral": "KiB·ms"}
+from afterburner_core.objectives import OBJECTIVES, REPORT_FIELD, UNIT
+from afterburner_core.prompts import build_messages, format_response
 
 
 @dataclass
@@ -124,7 +122,7 @@ def measured_solutions(
                 problem=job.problem, language=language, index=job.index, label=job.label, code=job.code,
                 passed=bool(entry.get("passed")), verdict=str(entry.get("verdict", "accepted" if entry.get("passed") else "?")),
                 metrics={m: (None if entry.get(m) is None else float(entry[m])) for m in OBJECTIVES},
-                ci={m: (tuple(float(x) for x in ci[CI_FIELD[m]]) if ci.get(CI_FIELD[m]) else None) for m in OBJECTIVES},
+                ci={m: (tuple(float(x) for x in ci[REPORT_FIELD[m]]) if ci.get(REPORT_FIELD[m]) else None) for m in OBJECTIVES},
             ))
         result[(pid, language)] = out
     return result

@@ -30,9 +30,10 @@ from typing import Any, Literal
 
 from afterburner_core import venus
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.litmus.humans import METRICS, REPORT_FIELD, calibrated_humans
+from afterburner_core.litmus.humans import METRICS, calibrated_humans
 from afterburner_core.litmus.percentile import beyond
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport, Solution
+from afterburner_core.objectives import REPORT_FIELD
 from afterburner_core.prompts import Attempt, build_messages
 from afterburner_core.rewards.execution import check_objective
 from afterburner_core.rewards.labels import RewardLabel

@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.prompts import OBJECTIVES
+from afterburner_core.objectives import OBJECTIVES
 
 KINDS = ("sft", "dpo", "grpo")
 
