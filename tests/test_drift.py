@@ -15,7 +15,7 @@ from afterburner_core.litmus.evaluate import Sample
 from afterburner_core.litmus.humans import HumanDistribution
 from afterburner_core.litmus.pipeline import Settings, run_evaluation
 from afterburner_core.models import CompileInfo, Interval, RunReport, Verdict
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 
 def _report(cpu: float, memory: float = 1000.0, passed: bool = True) -> RunReport:
@@ -28,22 +28,28 @@ def _report(cpu: float, memory: float = 1000.0, passed: bool = True) -> RunRepor
 def _anchor(language: str, cpu: float, index: int = 0) -> Anchor:
     problem = get_problem("run-length-encode")
     job = venus.SolutionJob(problem, language, index, True, "", "")
-    return Anchor(problem, language, job, {"time": cpu * 1.1, "cpu": cpu, "memory": 1000.0, "integral": cpu * 1000.0})
+    return Anchor(problem, language, job, {"time": cpu * 1.1, "cpu": cpu, "memory": 1000.0, "integral": cpu * 1000.0},
+                  "harness" if language in ("python", "java") else "process")
 
 
-def test_the_drift_is_the_median_of_every_anchor_and_failed_anchors_do_not_count() -> None:
-    anchors = [_anchor("python", 10.0), _anchor("python", 20.0, 1), _anchor("python", 40.0, 2),
-               _anchor("cpp", 5.0), _anchor("cpp", 5.0, 1), _anchor("cpp", 8.0, 2)]
-    reports = [_report(12.0), _report(30.0), _report(44.0),  # python: 1.2, 1.5, 1.1
-               _report(4.0), _report(1.0, passed=False), _report(8.8)]  # cpp: 0.8, (failed), 1.1
+def test_each_measurement_mode_drifts_by_the_median_of_its_anchors() -> None:
+    """Process-per-test languages carry each test's start-up, which drifts on its own: C++ and Rust
+    share one factor, Python and Java another; a failed anchor does not count."""
+    anchors = [_anchor("python", 10.0), _anchor("python", 20.0, 1), _anchor("java", 40.0),
+               _anchor("cpp", 5.0), _anchor("cpp", 5.0, 1), _anchor("rust", 8.0), _anchor("rust", 8.0, 1)]
+    reports = [_report(12.0), _report(30.0), _report(44.0),  # harness: 1.2, 1.5, 1.1
+               _report(7.0), _report(1.0, passed=False), _report(11.2), _report(12.8)]  # process: 1.4, 1.4, 1.6
     drift = measure_drift(anchors, reports)
-    assert drift.factors["cpu"] == pytest.approx(1.1)  # the median of 0.8, 1.1, 1.1, 1.2, 1.5
-    assert drift.factors["memory"] == pytest.approx(1.0)
-    assert drift.by_language["python"]["cpu"] == pytest.approx(1.2)
-    assert drift.by_language["cpp"]["cpu"] == pytest.approx(0.95)  # the failed anchor is left out
-    assert len(drift.ratios) == 5 and drift.meta()["anchors"] == 5
-    # the scatter: |ln(r / 1.1)| is 0.318, 0, 0, 0.087, 0.310; its median 0.087, as a sigma of one run
-    assert drift.noise == pytest.approx(1.4826 * math.log(1.2 / 1.1) / math.sqrt(2), rel=1e-3)
+    assert drift.factors["harness"]["cpu"] == pytest.approx(1.2)
+    assert drift.factors["process"]["cpu"] == pytest.approx(1.4)
+    assert drift.factor("java", "cpu") == pytest.approx(1.2) and drift.factor("cpp", "cpu") == pytest.approx(1.4)
+    assert drift.factor("go", "cpu") == 1.0  # no anchor of its own language: not corrected
+    assert drift.factors["process"]["memory"] == pytest.approx(1.0)
+    assert drift.by_language["rust"]["cpu"] == pytest.approx(1.5)
+    assert len(drift.ratios) == 6 and drift.meta()["anchors"] == 6
+    # the scatter around each mode's median: |ln(r / m)| = 0, 0.223, 0.087 | 0, 0, 0.134; median 0.044
+    logs = sorted([0.0, math.log(1.5 / 1.2), math.log(1.2 / 1.1), 0.0, 0.0, math.log(1.6 / 1.4)])
+    assert drift.noise == pytest.approx(1.4826 * (logs[2] + logs[3]) / 2 / math.sqrt(2), rel=1e-3)
 
 
 def test_no_usable_anchor_means_no_correction() -> None:
@@ -58,19 +64,21 @@ def test_rescaling_moves_speed_quantities_and_their_intervals_but_never_memory()
     humans = HumanDistribution()
     humans.add("p", "python", _report(10.0), "calibration")
     humans.add("p", "go", _report(10.0), "calibration")
-    drift = Drift({"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}, 0.1, [], {})
+    drift = Drift({"harness": {"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}}, {"python": "harness"},
+                  0.1, [], {})
     scaled = rescale(humans, drift)
     assert scaled.values("p", "python", "cpu") == [pytest.approx(20.0)]
     assert scaled.spans("p", "python", "cpu") == [(pytest.approx(18.0), pytest.approx(22.0))]
     assert scaled.values("p", "python", "time") == [pytest.approx(16.5)]
-    assert scaled.values("p", "go", "integral") == [pytest.approx(25000.0)]
+    assert scaled.values("p", "python", "integral") == [pytest.approx(25000.0)]
     assert scaled.values("p", "python", "memory") == [1000.0]  # host speed does not move memory
+    assert scaled.values("p", "go", "cpu") == [10.0]  # not anchored: as calibrated
     assert humans.values("p", "python", "cpu") == [10.0]  # the original is left alone
     assert scaled.source == humans.source
 
 
 def test_the_anchor_is_the_calibrated_human_in_the_middle(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from tests.conftest import private_calibration
+    from tests.helpers import private_calibration
 
     problem = get_problem("run-length-encode")
     jobs = venus.solution_jobs([problem], ["python"], only_correct=True)
@@ -91,7 +99,7 @@ def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
     """The humans are calibrated, then the calibration is edited as if the host had run them at
     half speed. Unanchored, the samples (copies of those humans) look far faster than humans; with
     anchors, the drift (about 0.5) is measured and they score as before the edit."""
-    from tests.conftest import private_calibration
+    from tests.helpers import private_calibration
 
     require_language("python")
     problem = get_problem("run-length-encode")
@@ -110,7 +118,7 @@ def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
         unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False, settle=False))
         anchored = run_evaluation(samples, settings=settings)
     assert unanchored.meta["drift"] is None
-    factors = anchored.meta["drift"]["factors"]
+    factors = anchored.meta["drift"]["factors"]["harness"]
     assert 0.35 < factors["cpu"] < 0.7 and factors["memory"] == pytest.approx(1.0, abs=0.1)
     assert anchored.meta["noise_floor"]["memory"] == 0.05 <= anchored.meta["noise_floor"]["time"]
     level = honest.overall.scores["time%"]
