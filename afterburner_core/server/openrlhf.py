@@ -32,7 +32,9 @@ from afterburner_core.rewards.baselines import Claim
 from afterburner_core.rewards.execution import PreparedBatch, RewardTask
 from afterburner_core.rewards.openrlhf import RewardRequest, RewardResponse, response_body, tasks_of
 from afterburner_core.rewards.runtime import RewardRuntime, parse_config
-from afterburner_core.server.app import ApiError, ErrorBody, Service
+from afterburner_core.server.api_errors import ApiError
+from afterburner_core.server.bodies import ErrorBody
+from afterburner_core.server.service import Service
 
 PATH = "/get_reward"
 QUERY_OPTIONS = frozenset({"reward", "objective", "dataset", "timeout_s", "memory_mb", "repeat", "baseline_ttl_s"})
