@@ -27,8 +27,8 @@ import uuid
 
 from afterburner_core.models import ProblemRunRequest, TestCase
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import LANGUAGES
 from tests.corpus import PROBLEM, SOLUTIONS
+from tests.helpers import LANGUAGES
 
 EMPTY = {
     "python": "class Solution:\n    def total(self, nums):\n        return 0\n",

@@ -29,8 +29,8 @@ import time
 
 from afterburner_core.models import ExecutionRequest
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import LANGUAGES
 from tests.corpus import PROGRAMS
+from tests.helpers import LANGUAGES
 
 
 def exec_per_second(sandbox: Sandbox, language: str, count: int) -> float:

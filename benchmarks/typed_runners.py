@@ -37,7 +37,7 @@ from afterburner_core.plugins import get_manager
 from afterburner_core.problems import problem_tests
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
 from benchmarks.typed_hand_runners import HAND_WRITTEN
-from tests.conftest import LANGUAGES
+from tests.helpers import LANGUAGES
 
 RESULTS = Path(__file__).resolve().parent / "results" / "typed_runners.json"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from afterburner_core.models import ExecutionRequest
 from afterburner_core.sandbox.engine import Engine
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 
 def _unique_cpp() -> str:

@@ -12,7 +12,7 @@ from afterburner_core.leetcode import typed_runner
 from afterburner_core.models import PLACEHOLDER
 from afterburner_core.plugins import get_manager
 from afterburner_core.problems import evaluator_of, problem_tests
-from tests.conftest import LANGUAGES, run_cli
+from tests.helpers import LANGUAGES, run_cli
 
 PROBLEMS = load_problems("venus-mini")
 

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from afterburner_core.models import ExecutionRequest, Limits, ProblemRunRequest, Verdict
-from tests.conftest import LANGUAGES
 from tests.corpus import PROBLEM, SOLUTIONS
+from tests.helpers import LANGUAGES
 
 LIMITS = {
     "time_limit": Limits(timeout_s=1.0),
@@ -155,7 +155,7 @@ def test_close_touches_only_its_own_containers(docker_engine) -> None:
 
 
 def test_cold_mode_starts_one_container_per_job() -> None:
-    from tests.conftest import docker_unavailable
+    from tests.helpers import docker_unavailable
 
     if docker_unavailable():
         pytest.skip("docker unavailable")
@@ -180,7 +180,7 @@ def _pool_containers(engine) -> list[str]:
 
 
 def test_cli_exec_and_run_on_docker(docker_engine, tmp_path) -> None:
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
 
     source = tmp_path / "hi.cpp"
     source.write_text('#include <cstdio>\nint main(){ std::puts("hi"); }\n')

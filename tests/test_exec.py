@@ -9,8 +9,8 @@ import pytest
 
 from afterburner_core.models import ExecutionRequest, Limits, Verdict
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import LANGUAGES, require_language, run_cli
 from tests.corpus import PROGRAMS
+from tests.helpers import LANGUAGES, require_language, run_cli
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -18,7 +18,7 @@ from afterburner_core.prompts import SYSTEM_PROMPT, build_messages, format_respo
 from afterburner_core.rewards import verl as verl_reward
 from afterburner_core.rewards.labels import RewardLabel, parse_label
 from afterburner_core.training.grpo_data import build_grpo, split_problems
-from tests.conftest import private_calibration, require_language, require_module, run_cli
+from tests.helpers import private_calibration, require_language, require_module, run_cli
 from tests.tiny_model import build_tiny_model
 
 PROBLEMS = ("9001", "9010", "9007")

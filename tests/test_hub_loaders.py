@@ -10,7 +10,7 @@ import pytest
 from afterburner_core.datasets import load_problems
 from afterburner_core.errors import DatasetError
 from afterburner_core.models import ProblemRunRequest, Verdict
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 datasets = pytest.importorskip("datasets")
 

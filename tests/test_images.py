@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def _daemon() -> bool:

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from tests.adversarial.procs import marked_processes
-from tests.conftest import LANGUAGES, REPO, require_language
+from tests.helpers import LANGUAGES, REPO, require_language
 
 HANG = {
     "python": "# @MARK@\nwhile True:\n    pass\n",

@@ -10,7 +10,7 @@ from afterburner_core.datasets import get_problem
 from afterburner_core.iof import NO_CODE, Candidate, Optimizer, is_improvement
 from afterburner_core.litmus.humans import HumanDistribution
 from afterburner_core.prompts import format_response
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 PROBLEM = get_problem("count-primes")
 SOLUTIONS = {s.label.split(":")[0]: s.code for s in PROBLEM.solutions["python"]}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from afterburner_core.models import Limits, ProblemRunRequest, TestCase, Verdict
-from tests.conftest import LANGUAGES, require_language
 from tests.corpus import PROBLEM, SOLUTIONS
+from tests.helpers import LANGUAGES, require_language
 
 LIMITS = {
     "time_limit": Limits(timeout_s=1.0),

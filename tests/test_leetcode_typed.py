@@ -21,7 +21,7 @@ from afterburner_core.models import PLACEHOLDER, Problem, ProblemRunRequest, Tes
 from afterburner_core.plugins import get_manager
 from afterburner_core.problems import evaluator_of, problem_tests, runner_source
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
-from tests.conftest import LANGUAGES, require_language, run_cli
+from tests.helpers import LANGUAGES, require_language, run_cli
 
 TYPED = [p for p in load_problems("venus-mini") if p.metadata]
 

@@ -15,7 +15,7 @@ from afterburner_core.litmus.paired import measure_paired
 from afterburner_core.litmus.percentile import NOISE_FLOOR, Standing, beyond, relative_noise, standing
 from afterburner_core.models import Limits
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import require_language, run_cli
+from tests.helpers import require_language, run_cli
 
 
 def test_beyond_counts_ties_half_and_handles_no_humans() -> None:

@@ -31,7 +31,7 @@ from afterburner_core.models import ExecutionRequest  # noqa: E402
 from afterburner_core.rewards import openrlhf as openrlhf_reward  # noqa: E402
 from afterburner_core.rewards.execution import VERDICT_CODES  # noqa: E402
 from afterburner_core.server.app import create_app  # noqa: E402
-from tests.conftest import require_language, require_module, run_cli  # noqa: E402
+from tests.helpers import require_language, require_module, run_cli  # noqa: E402
 from tests.test_server import serving  # noqa: E402
 from tests.tiny_model import build_tiny_model  # noqa: E402
 

@@ -16,7 +16,7 @@ from afterburner_core.errors import PluginConflictError, UnknownLanguageError
 from afterburner_core.hookspecs import hookimpl
 from afterburner_core.languages import LanguagePlugin
 from afterburner_core.plugins import PluginManager, get_manager
-from tests.conftest import LANGUAGES, install_throwaway_distribution, run_cli
+from tests.helpers import LANGUAGES, install_throwaway_distribution, run_cli
 
 
 def test_plugins_json_lists_six_languages_from_their_own_distributions() -> None:

@@ -25,8 +25,8 @@ from afterburner_core.errors import AfterburnerError, SandboxError, UnknownLangu
 from afterburner_core.models import ExecutionRequest, Limits, ProblemRunRequest, RunReport, Verdict
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
 from afterburner_core.sandbox.ray_backend import RayBackend
-from tests.conftest import LANGUAGES, require_language
 from tests.corpus import PROBLEM, SOLUTIONS
+from tests.helpers import LANGUAGES, require_language
 from tests.test_languages import LIMITS
 
 

@@ -14,7 +14,7 @@ import pytest
 from afterburner_core.datasets import get_problem
 from afterburner_core.rewards.extract import extract_code
 from benchmarks.reward_throughput import LOOP, MIX, build_step, kinds
-from tests.conftest import REPO, require_language
+from tests.helpers import REPO, require_language
 
 
 def test_the_step_mixes_kinds_in_proportion_with_correct_baselines() -> None:

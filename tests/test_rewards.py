@@ -24,7 +24,7 @@ from afterburner_core.rewards import RewardInput, extract_code, get_reward, inst
 from afterburner_core.rewards.builtin import format_ok
 from afterburner_core.rewards.trl import atrl_reward, trl_reward
 from afterburner_core.sandbox.api import Sandbox
-from tests.conftest import REPO, install_throwaway_distribution, private_calibration, require_language, run_cli
+from tests.helpers import REPO, install_throwaway_distribution, private_calibration, require_language, run_cli
 
 PROBLEM = "count-pairs-with-sum"
 REWARDS = ("afterburner", "percentile", "speedup")

@@ -13,7 +13,7 @@ from afterburner_core.litmus.paired import PAIRED_SOURCE, measure_paired
 from afterburner_core.models import CompileInfo, ExecutionRequest, Limits, RunReport, Verdict
 from afterburner_core.sandbox.api import Sandbox
 from afterburner_core.sandbox.rounds import merge_runs, run_in_rounds
-from tests.conftest import require_language, run_cli
+from tests.helpers import require_language, run_cli
 
 
 def _report(time_ms: float, passed: bool = True, memory_kb: float = 100.0) -> RunReport:

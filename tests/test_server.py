@@ -31,7 +31,7 @@ from afterburner_core.models import ExecutionRequest, Limits, ProblemRunRequest,
 from afterburner_core.rewards.trl import trl_reward  # noqa: E402
 from afterburner_core.server.app import create_app  # noqa: E402
 from afterburner_core.server.client import AfterburnerClient, ServerError  # noqa: E402
-from tests.conftest import REPO, require_language, run_cli  # noqa: E402
+from tests.helpers import REPO, require_language, run_cli  # noqa: E402
 
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

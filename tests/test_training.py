@@ -15,7 +15,7 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.host import host_fingerprint
 from afterburner_core.prompts import build_messages, format_response
 from afterburner_core.rewards.extract import extract_code
-from tests.conftest import private_calibration, require_language
+from tests.helpers import private_calibration, require_language
 
 MEASURED = "9001"  # count-pairs-with-sum: measured for real (python, one run per solution)
 SYNTHETIC = "9010"  # range-sum-queries: calibration written by the test, known values and intervals
@@ -146,7 +146,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _config(tmp_path: Path, **values) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump({"output_dir": "out", "device": "cpu", "max_steps": 1, "learning_rate": 1e-3,
-                                    "max_length": 1024, **values}))
+                                    **values}))
     return path
 
 
@@ -156,15 +156,37 @@ def test_config_is_validated(tmp_path: Path) -> None:
     from afterburner_core.training.trainers import load_config, train
 
     with pytest.raises(ValidationError):
-        load_config(_config(tmp_path, model="m", objective="speed"))
+        load_config(_config(tmp_path, model="m", objective="speed"), "sft")
     with pytest.raises(ValidationError):
-        load_config(_config(tmp_path, model="m", learning_rat=1e-3))
+        load_config(_config(tmp_path, model="m", learning_rat=1e-3), "sft")
     with pytest.raises(AfterburnerError):
-        load_config(tmp_path / "missing.yaml")
-    with pytest.raises(AfterburnerError):
+        load_config(tmp_path / "missing.yaml", "sft")
+    with pytest.raises(AfterburnerError, match="unknown training kind"):
         train("ppo", _config(tmp_path, model="m"))
-    config = load_config(_config(tmp_path, model="m", lora={"r": 4}))
+    config = load_config(_config(tmp_path, model="m", lora={"r": 4}), "sft")
     assert config.output_dir == str(tmp_path / "out") and config.lora.alpha == 16
+
+
+def test_each_trainer_has_its_own_config(tmp_path: Path) -> None:
+    """One config class per trainer: a field of another trainer is refused, naming whose it is."""
+    from afterburner_core.training.trainers import (
+        DPOTrainConfig,
+        GRPOTrainConfig,
+        SFTTrainConfig,
+        load_config,
+        train,
+    )
+
+    assert isinstance(load_config(_config(tmp_path, model="m", top_k=2), "sft"), SFTTrainConfig)
+    assert load_config(_config(tmp_path, model="m", beta=0.2), "dpo").beta == 0.2
+    grpo = load_config(_config(tmp_path, model="m", num_generations=8, reward={"name": "speedup"}), "grpo")
+    assert isinstance(grpo, GRPOTrainConfig) and grpo.reward.name == "speedup"
+    with pytest.raises(AfterburnerError, match="'num_generations' is a setting of grpo training, not of sft"):
+        load_config(_config(tmp_path, model="m", num_generations=8), "sft")
+    with pytest.raises(AfterburnerError, match="'max_length' is a setting of sft and dpo training, not of grpo"):
+        load_config(_config(tmp_path, model="m", max_length=512), "grpo")
+    with pytest.raises(AfterburnerError, match="takes a GRPOTrainConfig, not a DPOTrainConfig"):
+        train("grpo", DPOTrainConfig(model="m", output_dir=str(tmp_path)))
 
 
 @needs_train
@@ -173,7 +195,7 @@ def test_sft_with_lora(tmp_path: Path, tiny_model: Path, sft_rows: list[dict]) -
     from afterburner_core.training.trainers import train
 
     write_rows(sft_rows, tmp_path / "data", "sft")
-    summary = train("sft", _config(tmp_path, model=str(tiny_model), data="data", max_steps=2,
+    summary = train("sft", _config(tmp_path, model=str(tiny_model), data="data", max_steps=2, max_length=1024,
                                    per_device_train_batch_size=2, lora={"r": 4, "alpha": 8}))
     assert summary["steps"] == 2 and summary["lora"] and summary["device"] == "cpu" and not summary["bf16"]
     assert (tmp_path / "out" / "adapter_config.json").exists()
@@ -186,7 +208,7 @@ def test_dpo(tmp_path: Path, tiny_model: Path, dpo_rows: list[dict]) -> None:
     from afterburner_core.training.trainers import train
 
     write_rows(dpo_rows[:4], tmp_path / "data", "dpo")
-    summary = train("dpo", _config(tmp_path, model=str(tiny_model), data="data/dpo.jsonl",
+    summary = train("dpo", _config(tmp_path, model=str(tiny_model), data="data/dpo.jsonl", max_length=1024,
                                    per_device_train_batch_size=2, beta=0.1))
     assert summary["steps"] == 1 and summary["rows"] == 4
     assert (tmp_path / "out" / "config.json").exists()

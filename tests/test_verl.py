@@ -23,7 +23,7 @@ from afterburner_core.datasets import get_problem
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.rewards import verl as verl_reward
 from afterburner_core.rewards.execution import VERDICT_CODES
-from tests.conftest import REPO, require_language, require_module
+from tests.helpers import REPO, require_language, require_module
 from tests.tiny_model import build_tiny_model
 
 PROBLEM = "count-pairs-with-sum"

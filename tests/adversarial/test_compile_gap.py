@@ -11,7 +11,7 @@ import pytest
 from afterburner_core.models import ExecutionRequest, Verdict
 from afterburner_core.sandbox.api import Sandbox
 from tests.adversarial.conftest import Canaries, require_isolation
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 SOURCES = {
     "cpp": '#include "@SECRET@"\nint main() {}\n',

@@ -18,7 +18,7 @@ from afterburner_core.sandbox.api import Sandbox
 from tests.adversarial import programs
 from tests.adversarial.conftest import REPO, Canaries, require_isolation, strongly_isolated
 from tests.adversarial.procs import assert_no_leftovers
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 ATTACK_LIMITS = Limits(timeout_s=2, memory_mb=256, pids=64, output_kb=1024, file_size_mb=64,
                        compile_timeout_s=30, compile_memory_mb=1024)

@@ -24,7 +24,7 @@ from afterburner_core.sandbox.scheduler import core_layout
 from tests.adversarial import hacks
 from tests.adversarial.conftest import REPO, Canaries, require_isolation
 from tests.adversarial.procs import assert_no_leftovers
-from tests.conftest import require_language
+from tests.helpers import require_language
 
 PROBLEM = "count-pairs-with-sum"
 LIMITS = Limits(timeout_s=10, memory_mb=512, compile_timeout_s=60)
