@@ -192,7 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     from afterburner_core.litmus.humans import human_distribution
     from afterburner_core.prompts import build_messages
     from afterburner_core.sandbox.api import Sandbox
-    from afterburner_core.training.trainers import RewardSettings, TrainConfig, train
+    from afterburner_core.training.trainers import (
+        DPOTrainConfig,
+        GRPOTrainConfig,
+        RewardSettings,
+        SFTTrainConfig,
+        train,
+    )
     from tests.tiny_model import build_tiny_model
 
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -238,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     # -- SFT -------------------------------------------------------------------------------------------
     t = time.time()
     sft_dir = work / "sft"
-    sft_summary = train("sft", TrainConfig(
+    sft_summary = train("sft", SFTTrainConfig(
         model=str(base), output_dir=str(sft_dir), data=str(_write(sft_rows, work / "data" / "sft.jsonl")),
         max_steps=args.sft_steps, learning_rate=args.sft_lr, per_device_train_batch_size=4, max_length=max_length,
         trl={"lr_scheduler_type": "cosine", "warmup_steps": 10, "weight_decay": 0.0}, **common))
@@ -248,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     # -- GRPO from the SFT checkpoint -------------------------------------------------------------------
     torch.set_num_threads(max(1, cores - 1))
     t = time.time()
-    grpo_summary = train("grpo", TrainConfig(
+    grpo_summary = train("grpo", GRPOTrainConfig(
         model=str(sft_dir), output_dir=str(work / "grpo"), max_steps=args.grpo_steps, learning_rate=args.rl_lr,
         per_device_train_batch_size=args.generations * len(problems), num_generations=args.generations,
         max_completion_length=max_new, temperature=args.temperature, beta=0.0,
@@ -261,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     # -- DPO from the SFT checkpoint --------------------------------------------------------------------
     torch.set_num_threads(cores)
     t = time.time()
-    dpo_summary = train("dpo", TrainConfig(
+    dpo_summary = train("dpo", DPOTrainConfig(
         model=str(sft_dir), output_dir=str(work / "dpo"), data=str(_write(dpo_rows, work / "data" / "dpo.jsonl")),
         max_steps=args.dpo_steps, learning_rate=args.rl_lr, per_device_train_batch_size=4, max_length=max_length,
         beta=0.1, **common))

@@ -1,6 +1,8 @@
 """`train(kind, config_path)`: TRL's SFTTrainer, DPOTrainer and GRPOTrainer on Afterburner data.
 
-The YAML config is validated by `TrainConfig`. Data is chat-format (prompt = messages from
+The YAML config is validated by the trainer's own config class (`SFTTrainConfig`, `DPOTrainConfig`,
+`GRPOTrainConfig`, each a `TrainConfig` plus its trainer's fields; a field of another trainer is
+refused by name). Data is chat-format (prompt = messages from
 `build_messages`, completions as one assistant message), read from `data` (rows written by
 `afterburner data sft|dpo`) or, when `data` is empty, built now from `dataset` on this host's
 measurements. GRPO's reward is `trl_reward(reward.name, ...)`: the execution reward, each batch run
@@ -47,36 +49,28 @@ class RewardSettings(BaseModel):
 
 
 class TrainConfig(BaseModel):
-    """A training run (YAML). Paths are relative to the config file's directory."""
+    """What every training run has (YAML). Paths are relative to the config file's directory; each
+    trainer's config adds its own fields, as TRL has one config class per trainer."""
 
     model_config = ConfigDict(extra="forbid")
 
     model: str  # a local model directory or a hub id
     output_dir: str
     dataset: str = "venus-mini"  # the problems (GRPO prompts, data building)
-    data: str | None = None  # rows from `afterburner data sft|dpo` (.jsonl/.json/.parquet or the --out DIR)
     objective: str = "time"
     languages: list[str] = Field(default_factory=lambda: ["python"])
     problems: list[str] | None = None  # problem ids or titles; default: all
-    top_k: int = Field(1, ge=1)  # SFT rows per (problem, language) when data is built now
-    min_gain: float = Field(0.05, ge=0.0, lt=1.0)  # DPO margin when data is built now
     max_steps: int = Field(100, ge=1)
     learning_rate: float = Field(1e-5, gt=0)
     per_device_train_batch_size: int = Field(1, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
-    num_generations: int = Field(4, ge=2)  # GRPO group size
-    max_length: int = Field(2048, ge=16)  # SFT/DPO: prompt + response tokens
-    max_completion_length: int = Field(512, ge=1)  # GRPO
-    temperature: float = Field(1.0, gt=0)
-    beta: float | None = None  # DPO / GRPO KL coefficient (TRL's default when empty)
     lora: LoraSettings | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     bf16: bool | None = None  # None: on CUDA with bf16 support
     seed: int = 0
     logging_steps: int = Field(1, ge=1)
     save: bool = True  # save the final model (adapter with LoRA) and tokenizer to output_dir
-    reward: RewardSettings = Field(default_factory=RewardSettings)
-    trl: dict[str, Any] = Field(default_factory=dict)  # any other SFTConfig/DPOConfig/GRPOConfig field
+    trl: dict[str, Any] = Field(default_factory=dict)  # any other field of the trainer's TRL config
 
     @field_validator("objective")
     @classmethod
@@ -86,7 +80,45 @@ class TrainConfig(BaseModel):
         return value
 
 
-def load_config(path: str | Path) -> TrainConfig:
+class SFTTrainConfig(TrainConfig):
+    """`afterburner train sft`: TRL's SFTTrainer on prompt/response rows."""
+
+    data: str | None = None  # rows from `afterburner data sft` (.jsonl/.json/.parquet or the --out DIR)
+    top_k: int = Field(1, ge=1)  # rows per (problem, language) when data is built now
+    max_length: int = Field(2048, ge=16)  # prompt + response tokens
+
+
+class DPOTrainConfig(TrainConfig):
+    """`afterburner train dpo`: TRL's DPOTrainer on preference pairs."""
+
+    data: str | None = None  # rows from `afterburner data dpo`
+    min_gain: float = Field(0.05, ge=0.0, lt=1.0)  # the pairs' margin when data is built now
+    max_length: int = Field(2048, ge=16)  # prompt + response tokens
+    beta: float | None = None  # KL coefficient (TRL's default when empty)
+
+
+class GRPOTrainConfig(TrainConfig):
+    """`afterburner train grpo`: TRL's GRPOTrainer with the execution reward."""
+
+    num_generations: int = Field(4, ge=2)  # group size
+    max_completion_length: int = Field(512, ge=1)
+    temperature: float = Field(1.0, gt=0)
+    beta: float | None = None  # KL coefficient (TRL's default when empty)
+    reward: RewardSettings = Field(default_factory=RewardSettings)
+
+
+CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTTrainConfig, "dpo": DPOTrainConfig, "grpo": GRPOTrainConfig}
+
+
+def _kind(kind: str) -> type[TrainConfig]:
+    if kind not in CONFIGS:
+        raise AfterburnerError(f"unknown training kind {kind!r} (one of: {', '.join(KINDS)})")
+    return CONFIGS[kind]
+
+
+def load_config(path: str | Path, kind: str) -> TrainConfig:
+    """The `kind` trainer's config from a YAML file; a setting of another trainer is refused by name."""
+    cls = _kind(kind)
     path = Path(path)
     if not path.exists():
         raise AfterburnerError(f"no such config: {path}")
@@ -96,7 +128,11 @@ def load_config(path: str | Path) -> TrainConfig:
         raise AfterburnerError(f"{path} is not valid YAML: {error}") from None
     if not isinstance(raw, dict):
         raise AfterburnerError(f"{path} must hold a mapping of settings")
-    config = TrainConfig.model_validate(raw)
+    for key in raw:
+        owners = [name for name, other in CONFIGS.items() if key in other.model_fields]
+        if key not in cls.model_fields and owners:
+            raise AfterburnerError(f"{path}: {key!r} is a setting of {' and '.join(owners)} training, not of {kind}")
+    config = cls.model_validate(raw)
     base = path.resolve().parent
 
     def resolve(value: str | None) -> str | None:
@@ -107,7 +143,8 @@ def load_config(path: str | Path) -> TrainConfig:
         return str(local) if local.exists() or value.startswith((".", "/", "~")) else value
 
     config.model = resolve(config.model) or config.model
-    config.data = resolve(config.data)
+    if isinstance(config, SFTTrainConfig | DPOTrainConfig):
+        config.data = resolve(config.data)
     config.output_dir = str(Path(config.output_dir).expanduser() if Path(config.output_dir).is_absolute()
                             else base / config.output_dir)
     if config.dataset not in ("venus-mini",):
@@ -122,7 +159,7 @@ def _assistant(text: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": text}]
 
 
-def sft_records(config: TrainConfig) -> list[dict[str, Any]]:
+def sft_records(config: SFTTrainConfig) -> list[dict[str, Any]]:
     from afterburner_core.training.data import build_sft, read_rows
 
     rows = read_rows(config.data, "sft") if config.data else build_sft(
@@ -130,7 +167,7 @@ def sft_records(config: TrainConfig) -> list[dict[str, Any]]:
     return [{"prompt": row["prompt"], "completion": _assistant(row["response"])} for row in rows]
 
 
-def dpo_records(config: TrainConfig) -> list[dict[str, Any]]:
+def dpo_records(config: DPOTrainConfig) -> list[dict[str, Any]]:
     from afterburner_core.training.data import build_dpo, read_rows
 
     rows = read_rows(config.data, "dpo") if config.data else build_dpo(
@@ -147,7 +184,7 @@ def _language_key(manager: Any, name: str) -> str:
         return name
 
 
-def grpo_records(config: TrainConfig) -> list[dict[str, Any]]:
+def grpo_records(config: GRPOTrainConfig) -> list[dict[str, Any]]:
     """One prompt per (problem, language) with a solution in that language, plus the reward's columns."""
     from afterburner_core.datasets import get_problem, load_problems
     from afterburner_core.plugins import get_manager
@@ -312,48 +349,61 @@ def _components_callback(log: RewardComponentsLog) -> Any:
 # -- the entry point ------------------------------------------------------------------------------------
 
 
+def _sft_trainer(trl: Any, config: SFTTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any,
+                 peft_config: Any) -> tuple[Any, RewardComponentsLog | None]:
+    args = _trl_config(trl.SFTConfig, {**common, "max_length": config.max_length}, config.trl)
+    return trl.SFTTrainer(model=model, args=args, train_dataset=_dataset(sft_records(config), "SFT"),
+                          processing_class=tokenizer, peft_config=peft_config), None
+
+
+def _dpo_trainer(trl: Any, config: DPOTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any,
+                 peft_config: Any) -> tuple[Any, RewardComponentsLog | None]:
+    values = {**common, "max_length": config.max_length}
+    if config.beta is not None:
+        values["beta"] = config.beta
+    args = _trl_config(trl.DPOConfig, values, config.trl)
+    return trl.DPOTrainer(model=model, args=args, train_dataset=_dataset(dpo_records(config), "DPO"),
+                          processing_class=tokenizer, peft_config=peft_config), None
+
+
+def _grpo_trainer(trl: Any, config: GRPOTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any,
+                  peft_config: Any) -> tuple[Any, RewardComponentsLog | None]:
+    from afterburner_core.rewards.trl import trl_reward
+
+    values = {**common, "num_generations": config.num_generations,
+              "max_completion_length": config.max_completion_length, "temperature": config.temperature,
+              "log_completions": False}
+    if config.beta is not None:
+        values["beta"] = config.beta
+    args = _trl_config(trl.GRPOConfig, values, config.trl)
+    reward_fn = trl_reward(config.reward.name, dataset=config.dataset, objective=config.objective,
+                           repeat=config.reward.repeat, human_repeat=config.reward.human_repeat,
+                           **config.reward.options)
+    components = RewardComponentsLog(reward_fn, Path(config.output_dir) / "reward_components.jsonl")
+    trainer = trl.GRPOTrainer(model=model, reward_funcs=[components.wrap()], args=args,
+                              train_dataset=_dataset(grpo_records(config), "GRPO"), processing_class=tokenizer,
+                              peft_config=peft_config, callbacks=[_components_callback(components)])
+    return trainer, components
+
+
+TRAINERS: dict[str, Any] = {"sft": _sft_trainer, "dpo": _dpo_trainer, "grpo": _grpo_trainer}
+
+
 def train(kind: str, config_path: str | Path | TrainConfig) -> dict[str, Any]:
     """Train with TRL (`kind`: sft, dpo or grpo) as the YAML config says; returns a summary."""
-    if kind not in KINDS:
-        raise AfterburnerError(f"unknown training kind {kind!r} (one of: {', '.join(KINDS)})")
-    config = config_path if isinstance(config_path, TrainConfig) else load_config(config_path)
+    cls = _kind(kind)
+    config = config_path if isinstance(config_path, TrainConfig) else load_config(config_path, kind)
+    if not isinstance(config, cls):
+        raise AfterburnerError(f"{kind} training takes a {cls.__name__}, not a {type(config).__name__}")
     try:
         import trl
     except ImportError:
         raise AfterburnerError("training needs trl, transformers and torch (pip install 'afterburner[train]')") from None
     use_cpu, bf16 = _device(config)
     model, tokenizer = _load(config, bf16)
-    common = _common_args(config, use_cpu, bf16)
-    peft_config = _peft_config(config)
     started = time.time()
-    components: RewardComponentsLog | None = None
-    if kind == "sft":
-        args = _trl_config(trl.SFTConfig, {**common, "max_length": config.max_length}, config.trl)
-        trainer = trl.SFTTrainer(model=model, args=args, train_dataset=_dataset(sft_records(config), "SFT"),
-                                 processing_class=tokenizer, peft_config=peft_config)
-    elif kind == "dpo":
-        values = {**common, "max_length": config.max_length}
-        if config.beta is not None:
-            values["beta"] = config.beta
-        args = _trl_config(trl.DPOConfig, values, config.trl)
-        trainer = trl.DPOTrainer(model=model, args=args, train_dataset=_dataset(dpo_records(config), "DPO"),
-                                 processing_class=tokenizer, peft_config=peft_config)
-    else:
-        from afterburner_core.rewards.trl import trl_reward
-
-        values = {**common, "num_generations": config.num_generations,
-                  "max_completion_length": config.max_completion_length, "temperature": config.temperature,
-                  "log_completions": False}
-        if config.beta is not None:
-            values["beta"] = config.beta
-        args = _trl_config(trl.GRPOConfig, values, config.trl)
-        reward_fn = trl_reward(config.reward.name, dataset=config.dataset, objective=config.objective,
-                               repeat=config.reward.repeat, human_repeat=config.reward.human_repeat,
-                               **config.reward.options)
-        components = RewardComponentsLog(reward_fn, Path(config.output_dir) / "reward_components.jsonl")
-        trainer = trl.GRPOTrainer(model=model, reward_funcs=[components.wrap()], args=args,
-                                  train_dataset=_dataset(grpo_records(config), "GRPO"), processing_class=tokenizer,
-                                  peft_config=peft_config, callbacks=[_components_callback(components)])
+    trainer, components = TRAINERS[kind](trl, config, _common_args(config, use_cpu, bf16), model, tokenizer,
+                                         _peft_config(config))
     result = trainer.train()
     if config.save:
         trainer.save_model(config.output_dir)
