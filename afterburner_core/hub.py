@@ -21,13 +21,13 @@ from typing import Any
 from afterburner_core.errors import DatasetError
 from afterburner_core.models import PLACEHOLDER, Problem
 from afterburner_core.objectives import OBJECTIVES
+from afterburner_core.plugins import canonical_language
 
-VENUS_LANGUAGE_NAMES = {"python3": "python", "golang": "go", "c++": "cpp", "js": "javascript"}
 LOCAL_SUFFIXES = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
 
 def _language(name: str) -> str:
-    return VENUS_LANGUAGE_NAMES.get(name.lower(), name.lower())
+    return canonical_language(name)
 
 
 def _json(value: Any, default: Any) -> Any:

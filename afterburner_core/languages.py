@@ -51,6 +51,9 @@ class LanguageInfo:
     docker_image: str
     memory_error_markers: tuple[str, ...]
     plugin: LanguagePlugin
+    fence: str = ""  # the info word of a Markdown code fence (```cpp)
+    prompt_name: str = ""  # how prompts name the language ("Python 3")
+    extension: str = ""  # a source file's extension, without the dot
 
     def toolchain(self) -> ToolchainStatus:
         return self.plugin.detect_toolchain()
@@ -88,6 +91,9 @@ class LanguagePlugin(abc.ABC):
     key: str = ""
     aliases: tuple[str, ...] = ()
     display_name: str = ""
+    # the code-fence info word (default: the key) and the name prompts use (default: display_name)
+    fence: str = ""
+    prompt_name: str = ""
     distribution: str = ""
     source_name: str = "main"
     test_mode: TestMode = "process"
@@ -153,6 +159,9 @@ class LanguagePlugin(abc.ABC):
             docker_image=f"afterburner/{self.key}:latest",
             memory_error_markers=self.memory_error_markers,
             plugin=self,
+            fence=self.fence or self.key,
+            prompt_name=self.prompt_name or self.display_name or self.key,
+            extension=Path(self.source_name).suffix.lstrip(".") or self.key,
         )
 
     def locate(self, name: str) -> str | None:

@@ -24,6 +24,8 @@ KNOWN_LANGUAGE_DISTRIBUTIONS = {
     "java": "afterburner-lang-java",
     "javascript": "afterburner-lang-js",
 }
+# spellings of the known languages, for names whose plugin is not installed (installed plugins
+# declare their own aliases)
 KNOWN_ALIASES = {
     "python3": "python", "py": "python", "c++": "cpp", "cxx": "cpp", "golang": "go",
     "js": "javascript", "node": "javascript", "rs": "rust",
@@ -176,4 +178,15 @@ def get_manager() -> PluginManager:
     return PluginManager()
 
 
-__all__ = ["AfterburnerError", "PluginManager", "PluginRecord", "get_manager"]
+def canonical_language(name: str) -> str:
+    """The key of a language spelled any way a dataset spells it (``python3``, ``golang``, ``C++``):
+    its installed plugin's key, else the key a known language would have (its plugin may be
+    installed later), else the name in lower case."""
+    try:
+        return get_manager().resolve_language(name).key
+    except UnknownLanguageError:
+        wanted = name.strip().lower()
+        return KNOWN_ALIASES.get(wanted, wanted)
+
+
+__all__ = ["AfterburnerError", "PluginManager", "PluginRecord", "canonical_language", "get_manager"]

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import Problem, RunReport
 from afterburner_core.objectives import OBJECTIVES
+from afterburner_core.plugins import get_manager
 
 OBJECTIVE_PHRASE = {
     "time": "time-efficient (fast)",
     "memory": "memory-efficient (low peak memory)",
     "integral": "time-and-memory-efficient (low memory held over time)",
 }
-FENCE = {"python": "python", "cpp": "cpp", "rust": "rust", "go": "go", "java": "java", "javascript": "javascript"}
-DISPLAY = {"python": "Python 3", "cpp": "C++", "rust": "Rust", "go": "Go", "java": "Java", "javascript": "JavaScript"}
 
 SYSTEM_PROMPT = (
     "You are an expert programmer who makes code fast and lean without breaking it. Reason briefly "
@@ -78,12 +78,21 @@ def render_feedback(attempt: Attempt) -> str:
     return "\n".join(lines)
 
 
+def _names(language: str) -> tuple[str, str]:
+    """The language's code-fence word and prompt name, as its plugin declares them (the key itself
+    for a language no installed plugin knows: a prompt can still be built for it)."""
+    try:
+        info = get_manager().resolve_language(language)
+    except AfterburnerError:
+        return language, language
+    return info.fence, info.prompt_name
+
+
 def build_messages(problem: Problem, language: str, objective: str, original: Attempt | None = None) -> list[dict[str, str]]:
     """Chat messages (system + user) asking for a solution optimised for `objective`."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
-    fence = FENCE.get(language, language)
-    name = DISPLAY.get(language, language)
+    fence, name = _names(language)
     if original is None:
         task = f"Write a correct and {OBJECTIVE_PHRASE[objective]} solution in {name}."
     elif original.report is not None and not original.report.passed:
@@ -106,5 +115,5 @@ def build_messages(problem: Problem, language: str, objective: str, original: At
 
 def format_response(code: str, language: str, thinking: str = "") -> str:
     """A response in exactly the format the prompt asks for (used for SFT/DPO targets)."""
-    fence = FENCE.get(language, language)
+    fence, _ = _names(language)
     return f"<thinking>{thinking.strip()}</thinking>\n<solution>\n```{fence}\n{code.strip()}\n```\n</solution>"

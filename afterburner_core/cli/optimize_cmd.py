@@ -14,9 +14,7 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.generators import get_generator
 from afterburner_core.iof import Candidate, OptimizationResult, Optimizer
 from afterburner_core.objectives import FIELD_UNIT, OBJECTIVES, REPORT_FIELD
-from afterburner_core.prompts import FENCE
-
-EXTENSION = {"python": "py", "cpp": "cpp", "rust": "rs", "go": "go", "java": "java", "javascript": "js"}
+from afterburner_core.plugins import get_manager
 
 
 def _write(result: OptimizationResult, out: Path) -> list[Path]:
@@ -25,7 +23,7 @@ def _write(result: OptimizationResult, out: Path) -> list[Path]:
     written[0].write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written.append(result.plot(out / "curve.png"))
     if result.best is not None and result.best.code is not None:
-        path = out / f"best.{EXTENSION.get(result.language, FENCE.get(result.language, 'txt'))}"
+        path = out / f"best.{get_manager().resolve_language(result.language).extension}"
         path.write_text(result.best.code, encoding="utf-8")
         written.append(path)
     return written
@@ -70,8 +68,6 @@ def optimize(
         raise AfterburnerError("--iterations must be at least 1")
     if samples < 1:
         raise AfterburnerError("--samples must be at least 1")
-    from afterburner_core.plugins import get_manager
-
     get_manager().require_toolchain(language)
     options = {key: value for key, value in (("base_url", base_url), ("api_key", api_key)) if value is not None}
     generator = get_generator(model, **options)

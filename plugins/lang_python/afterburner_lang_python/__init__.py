@@ -25,6 +25,7 @@ class PythonLanguage(LanguagePlugin):
     key = "python"
     aliases = ("python3", "py")
     display_name = "Python"
+    prompt_name = "Python 3"
     distribution = "afterburner-lang-python"
     source_name = "main.py"
     test_mode = "harness"
