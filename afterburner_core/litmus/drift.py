@@ -15,7 +15,7 @@ its languages are scaled by it. Peak memory does not move with host speed, so it
 (its ratio is still reported).
 
 The anchors' scatter around that median also says how far apart two measurements of one program,
-minutes apart, are on this host *today*: on the 2-core CI machine 8-13 % (median of 3 rounds),
+minutes apart, are on this host *today*: on the 2-core CI machine 10-16 % (median of 3 rounds),
 not the 5 % `NOISE_FLOOR` assumes. The evaluation uses it as the comparisons' noise floor
 (litmus/pipeline.py), so a sample is not ranked above a human by a difference the host makes on
 its own.
