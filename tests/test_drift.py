@@ -96,9 +96,9 @@ def test_the_anchor_is_the_calibrated_human_in_the_middle(tmp_path_factory: pyte
 @pytest.mark.timeout(1800)
 def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
         tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The humans are calibrated, then the calibration is edited as if the host had run them at
-    half speed. Unanchored, the samples (copies of those humans) look far faster than humans; with
-    anchors, the drift (about 0.5) is measured and they score as before the edit."""
+    """The humans are calibrated, then the calibration is edited as if the host had run them at a
+    quarter of its speed. Unanchored, the samples (copies of those humans) look far faster than
+    humans; with anchors, the drift (about 0.25) is measured and they score as before the edit."""
     from tests.helpers import private_calibration
 
     require_language("python")
@@ -108,21 +108,22 @@ def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
     settings = Settings(repeat=3, human_repeat=3)
     with private_calibration(tmp_path_factory) as root:
         honest = run_evaluation(samples, settings=settings)
-        (path,) = root.iterdir()
+        (path,) = root.glob("*.json")
         document = json.loads(path.read_text())
         for entry in document["problems"][str(problem.problem_id)]["python"]["entries"]:
             for quantity in ("time", "cpu", "integral"):
-                entry[quantity] *= 2
+                entry[quantity] *= 4
             entry["ci"] = {}
         Path(path).write_text(json.dumps(document))
-        unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False, settle=False))
+        unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False))
         anchored = run_evaluation(samples, settings=settings)
     assert unanchored.meta["drift"] is None
     factors = anchored.meta["drift"]["factors"]["harness"]
-    assert 0.35 < factors["cpu"] < 0.7 and factors["memory"] == pytest.approx(1.0, abs=0.1)
+    assert 0.1 < factors["cpu"] < 0.5 and factors["memory"] == pytest.approx(1.0, abs=0.1)
     assert anchored.meta["noise_floor"]["memory"] == 0.05 <= anchored.meta["noise_floor"]["time"]
     level = honest.overall.scores["time%"]
     assert 0.2 < level < 0.8
-    assert unanchored.overall.scores["time%"] > 0.9  # half the calibrated time: beyond every human
-    assert abs(anchored.overall.scores["time%"] - level) < 0.2
+    assert unanchored.overall.scores["time%"] > max(0.8, level + 0.2)  # a quarter of the calibrated time
+    # the same code measured minutes apart differs by 10-30 % on a shared host: scores move a little
+    assert abs(anchored.overall.scores["time%"] - level) < 0.25
     assert anchored.overall.scores["memory%"] == pytest.approx(unanchored.overall.scores["memory%"], abs=0.15)
