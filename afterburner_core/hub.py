@@ -26,8 +26,7 @@ from afterburner_core.plugins import canonical_language
 LOCAL_SUFFIXES = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
 
-def _language(name: str) -> str:
-    return canonical_language(name)
+_language = canonical_language  # Venus spellings (python3, golang, ...) -> plugin keys
 
 
 def _json(value: Any, default: Any) -> Any:

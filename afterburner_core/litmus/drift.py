@@ -7,8 +7,9 @@ calibration scored Time% 35.2, 33.1 and 36.4: in the 33.1 run five of six langua
 together, a drift of the host between calibration and evaluation, not of the code.
 
 Full re-measurement of every human next to the samples (`--paired`) removes that drift at the cost
-of all the humans' runs. An anchor costs one run per sampled (problem, language): the calibrated human solution in the
-middle of that group is run again in the same interleaved rounds as the samples. The median ratio
+of all the humans' runs. An anchor costs one run per sampled (problem, language): the calibrated
+human solution in the middle of that group is run again in the same interleaved rounds as the
+samples. The median ratio
 now / then over the anchors of one measurement mode (a process per test: C++, Go, Rust; a harness:
 Java, JavaScript, Python) is that mode's drift, and the calibrated time, CPU time and integral of
 its languages are scaled by it. Peak memory does not move with host speed, so it is never rescaled
@@ -48,8 +49,9 @@ class Anchor:
     calibrated: dict[str, float]  # quantity ("time", "cpu", "memory", "integral") -> calibrated value
     mode: str = "process"  # how its language is measured: "process" per test, or in a "harness"
 
-    def request(self, limits: Limits) -> ProblemRunRequest:
-        return ProblemRunRequest(problem=self.problem, code=self.job.code, language=self.language, limits=limits)
+    def request(self, limits: Limits, repeat: int | str = 1) -> ProblemRunRequest:
+        return ProblemRunRequest(problem=self.problem, code=self.job.code, language=self.language, limits=limits,
+                                 repeat=repeat)
 
 
 def choose_anchors(dataset: str, groups: Iterable[tuple[Problem, str]]) -> list[Anchor]:

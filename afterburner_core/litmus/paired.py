@@ -17,7 +17,7 @@ from afterburner_core import venus
 from afterburner_core.litmus.humans import HumanDistribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.plugins import get_manager
-from afterburner_core.sandbox.rounds import run_in_rounds
+from afterburner_core.sandbox.rounds import run_together
 
 PAIRED_SOURCE = "paired"
 
@@ -52,14 +52,7 @@ def measure_paired(
             sample_request[index] = len(requests)
             requests.append(ProblemRunRequest(problem=problem, code=samples[index].code, language=language,
                                               limits=limits))
-    finished: list[int] = []  # appended from worker threads: list.append is atomic
-
-    def count(index: int, report: RunReport) -> None:
-        finished.append(index)
-        if progress is not None:
-            progress(len(finished), len(requests))
-
-    reports = run_in_rounds(sandbox, requests, rounds, count)
+    reports = run_together(sandbox, requests, rounds, progress)
     humans = HumanDistribution()
     for position, job in human_jobs:
         humans.add(job.problem.problem_id, job.language, reports[position], PAIRED_SOURCE)

@@ -2,8 +2,8 @@
 
 Used by `afterburner evaluate` / `demo`, by the benchmarks and by library users alike: which
 samples can run here, the problems they name, the human distribution (from the content-keyed
-calibration, or measured next to the samples with `paired`), the samples' runs (with drift anchors: litmus/drift.py), the scores,
-and the meta that says how the numbers were made.
+calibration, or measured next to the samples with `paired`), the samples' runs (with drift
+anchors: litmus/drift.py), the scores, and the meta that says how the numbers were made.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from afterburner_core.litmus.paired import measure_paired
 from afterburner_core.litmus.percentile import NOISE_FLOOR
 from afterburner_core.models import Limits, Problem, RunReport
 from afterburner_core.plugins import get_manager
-from afterburner_core.sandbox.api import Request, Sandbox, run_concurrently
-from afterburner_core.sandbox.rounds import run_in_rounds
+from afterburner_core.sandbox.api import Request, Sandbox
+from afterburner_core.sandbox.rounds import run_together
 
 MAX_NOISE_FLOOR = 0.5  # a host noisier than this is not measuring anything; the floor stops growing there
 # stage name, done, total (total None while unknown)
@@ -105,18 +105,9 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
 def _measure(samples: list[Sample], anchors: list[Anchor], problems: dict[str, Problem], sandbox: Sandbox,
              repeat: int | str, limits: Limits,
              progress: Callable[[int, int], None]) -> tuple[list[RunReport], list[RunReport]]:
-    """The samples' and the anchors' reports, measured together: in `repeat` interleaved rounds (a
-    slow spell of the host then lands on every request alike), or each request with `repeat='auto'`."""
+    """The samples' and the anchors' reports, measured together (a slow spell of the host then
+    lands on every request alike)."""
     requests: list[Request] = [*sample_requests(samples, problems, repeat, limits),
-                               *(anchor.request(limits).model_copy(update={"repeat": repeat}) for anchor in anchors)]
-    done: list[int] = []  # appended from worker threads: list.append is atomic
-
-    def count(index: int, report: RunReport) -> None:
-        done.append(index)
-        progress(len(done), len(requests))
-
-    if isinstance(repeat, int):
-        reports = run_in_rounds(sandbox, requests, repeat, count)
-    else:
-        reports = run_concurrently(sandbox, requests, count)
+                               *(anchor.request(limits, repeat) for anchor in anchors)]
+    reports = run_together(sandbox, requests, repeat, progress)
     return reports[:len(samples)], reports[len(samples):]

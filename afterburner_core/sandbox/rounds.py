@@ -55,6 +55,24 @@ def run_in_rounds(
     return cast(list[RunReport], merged)  # every request ends by failing or in the last round
 
 
+def run_together(
+    sandbox: Any, requests: Sequence[Request], repeat: int | str,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunReport]:
+    """Requests measured side by side: `repeat` interleaved rounds, or, with ``repeat='auto'``,
+    each request repeated as it needs. `progress(done, total)` counts requests as they finish."""
+    done: list[int] = []  # appended from worker threads: list.append is atomic
+
+    def count(index: int, report: RunReport) -> None:
+        done.append(index)
+        if progress is not None:
+            progress(len(done), len(requests))
+
+    if isinstance(repeat, int):
+        return run_in_rounds(sandbox, requests, repeat, count)
+    return run_concurrently(sandbox, [request.model_copy(update={"repeat": repeat}) for request in requests], count)
+
+
 def merge_runs(reports: Sequence[RunReport]) -> RunReport:
     """One report for a request run several times: medians and 95 % intervals over the runs.
 
@@ -78,4 +96,4 @@ def merge_runs(reports: Sequence[RunReport]) -> RunReport:
     return merged
 
 
-__all__ = ["merge_runs", "run_in_rounds"]
+__all__ = ["merge_runs", "run_in_rounds", "run_together"]

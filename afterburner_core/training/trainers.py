@@ -27,8 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.objectives import OBJECTIVES
 
-KINDS = ("sft", "dpo", "grpo")
-
 
 class LoraSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -108,6 +106,7 @@ class GRPOTrainConfig(TrainConfig):
 
 
 CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTTrainConfig, "dpo": DPOTrainConfig, "grpo": GRPOTrainConfig}
+KINDS = tuple(CONFIGS)
 
 
 def _kind(kind: str) -> type[TrainConfig]:
