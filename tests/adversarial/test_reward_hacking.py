@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import statistics
 import threading
 from pathlib import Path
 
@@ -61,24 +62,36 @@ def _explain(report: RunReport) -> str:
             f"{report.stdout[:800]}\n{report.stderr[-1500:]}")
 
 
-def assert_measured_like_honest(attacked: RunReport, honest: RunReport, share: float = 1.0) -> None:
+ROUNDS = 3  # interleaved attacked/honest rounds: one pair alone was 2x apart once on the shared host
+
+
+def assert_measured_like_honest(sandbox: Sandbox, language: str, attacked: str, honest: str, c: Canaries,
+                                share: float = 1.0) -> None:
     """The hack's figures are those of the work it did (`share` of the honest run's), not a fraction
-    of them -- a forged figure was 10^-5 of the truth. The margins allow for two separate
-    measurements on a shared host: CPU (which preemption leaves alone) within 0.6, wall time 0.4."""
-    assert attacked.verdict == Verdict.accepted, _explain(attacked)
-    assert honest.verdict == Verdict.accepted, _explain(honest)
-    assert attacked.cpu_ms is not None and honest.cpu_ms is not None
-    assert attacked.cpu_ms >= 0.6 * share * honest.cpu_ms, (attacked.cpu_ms, honest.cpu_ms, _explain(attacked))
-    assert attacked.time_ms is not None and honest.time_ms is not None
-    assert attacked.time_ms >= 0.4 * share * honest.time_ms, (attacked.time_ms, honest.time_ms, _explain(attacked))
+    of them -- a forged figure was 10^-5 of the truth. Both run side by side in interleaved rounds
+    and their medians are compared, since one pair of separate measurements on a shared host can
+    differ twofold; the margins that remain: CPU within 0.6, wall time within 0.4."""
+    attacked_reports: list[RunReport] = []
+    honest_reports: list[RunReport] = []
+    for _ in range(ROUNDS):
+        attacked_reports.append(solve(sandbox, language, attacked, c))
+        honest_reports.append(solve(sandbox, language, honest, c))
+    for report in attacked_reports + honest_reports:
+        assert report.verdict == Verdict.accepted, _explain(report)
+        assert report.cpu_ms is not None and report.time_ms is not None
+    attacked_cpu = statistics.median(r.cpu_ms or 0.0 for r in attacked_reports)
+    honest_cpu = statistics.median(r.cpu_ms or 0.0 for r in honest_reports)
+    attacked_time = statistics.median(r.time_ms or 0.0 for r in attacked_reports)
+    honest_time = statistics.median(r.time_ms or 0.0 for r in honest_reports)
+    explained = _explain(attacked_reports[0])
+    assert attacked_cpu >= 0.6 * share * honest_cpu, (attacked_cpu, honest_cpu, explained)
+    assert attacked_time >= 0.4 * share * honest_time, (attacked_time, honest_time, explained)
 
 
 # ------------------------------------------------------------------------------ the clock and the gaps
 @pytest.mark.parametrize("language", sorted(hacks.FROZEN_CLOCKS))
 def test_frozen_clocks_change_nothing(sandbox: Sandbox, language: str, canaries: Canaries) -> None:
-    attacked = solve(sandbox, language, hacks.FROZEN_CLOCKS[language], canaries)
-    honest = solve(sandbox, language, hacks.HONEST[language], canaries)
-    assert_measured_like_honest(attacked, honest)
+    assert_measured_like_honest(sandbox, language, hacks.FROZEN_CLOCKS[language], hacks.HONEST[language], canaries)
     assert_no_leftovers(canaries.marker)
 
 
@@ -86,17 +99,14 @@ def test_frozen_clocks_change_nothing(sandbox: Sandbox, language: str, canaries:
 def test_work_between_tests_is_counted(sandbox: Sandbox, language: str, canaries: Canaries) -> None:
     """The work moved out of the test windows (into a hooked read of the next test) is measured
     all the same."""
-    attacked = solve(sandbox, language, hacks.GAP_WORK[language], canaries)
-    honest = solve(sandbox, language, hacks.HONEST_BUSY[language], canaries)
     # the hook is installed during the first test: it works before each of the others
-    assert_measured_like_honest(attacked, honest, share=(TESTS - 1) / TESTS)
+    assert_measured_like_honest(sandbox, language, hacks.GAP_WORK[language], hacks.HONEST_BUSY[language], canaries,
+                                share=(TESTS - 1) / TESTS)
     assert_no_leftovers(canaries.marker)
 
 
 def test_work_in_a_destructor_is_counted(sandbox: Sandbox, canaries: Canaries) -> None:
-    attacked = solve(sandbox, "python", hacks.DESTRUCTOR, canaries)
-    honest = solve(sandbox, "python", hacks.HONEST_BUSY["python"], canaries)
-    assert_measured_like_honest(attacked, honest)
+    assert_measured_like_honest(sandbox, "python", hacks.DESTRUCTOR, hacks.HONEST_BUSY["python"], canaries)
 
 
 # ------------------------------------------------------------------------------ forging the channel
