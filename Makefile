@@ -17,8 +17,11 @@ test:
 test-fast:
 	$(PYTHON) -m pytest -q -m "not slow" --ignore=tests/adversarial -k "not docker and not ray"
 
+# ruff's rules and its formatter, and mypy on the core (configured in pyproject.toml)
 lint:
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+	$(PYTHON) -m mypy
 
 bench:
 	$(PYTHON) -m benchmarks.measurement

@@ -26,10 +26,10 @@ from afterburner_core.errors import DatasetError
 from afterburner_core.host import host_fingerprint, host_info
 from afterburner_core.models import Problem, RunReport
 from afterburner_core.paths import cache_root
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 from afterburner_core.problems import evaluator_source, problem_tests, runner_source
-from afterburner_core.sandbox.locks import file_lock
-from afterburner_core.sandbox.supervisor import supervisor_digest
+from afterburner_core.sandbox.scheduling.locks import file_lock
+from afterburner_core.sandbox.supervision.supervisor import supervisor_digest
 from afterburner_core.venus import SolutionJob
 
 FORMAT = 2  # entries grouped per (problem, language) under their content key
@@ -43,13 +43,17 @@ def content_key(problem: Problem, language: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _content_key(problem_json: str, language: str) -> str:
     problem = Problem.model_validate_json(problem_json)
-    info = get_manager().resolve_language(language)
+    info = get_registry().resolve_language(language)
     try:
         runner = runner_source(problem, info.key, info.aliases, "")
     except DatasetError:
         runner = ""
-    solutions = [s.code for name, group in problem.solutions.items()
-                 if get_manager().resolve_language(name).key == info.key for s in group]
+    solutions = [
+        s.code
+        for name, group in problem.solutions.items()
+        if get_registry().resolve_language(name).key == info.key
+        for s in group
+    ]
     payload = {
         "tests": [(t.input, t.output) for t in problem_tests(problem)],
         "runner": runner,
@@ -78,25 +82,39 @@ def entries_for(document: dict | None, problem: Problem, language: str) -> list[
     return list(slot.get("entries", []))
 
 
-def describe(document: dict | None, path: Path | None = None,
-             pairs: set[tuple[str, str]] | None = None) -> dict[str, Any]:
+def describe(
+    document: dict | None, path: Path | None = None, pairs: set[tuple[str, str]] | None = None
+) -> dict[str, Any]:
     """Which calibration scored a report: file, date, host, and the content keys of the (problem,
     language) pairs used (all of them without `pairs`)."""
     if not document:
         return {}
-    keys = {f"{pid}/{language}": slot.get("content") for pid, languages in document.get("problems", {}).items()
-            for language, slot in languages.items()
-            if isinstance(slot, dict) and (pairs is None or (pid, language) in pairs)}
-    return {"path": str(path) if path else None, "created": document.get("created"),
-            "updated": document.get("updated"), "host_fingerprint": document.get("host_fingerprint"),
-            "host": document.get("host"), "content": keys}
+    keys = {
+        f"{pid}/{language}": slot.get("content")
+        for pid, languages in document.get("problems", {}).items()
+        for language, slot in languages.items()
+        if isinstance(slot, dict) and (pairs is None or (pid, language) in pairs)
+    }
+    return {
+        "path": str(path) if path else None,
+        "created": document.get("created"),
+        "updated": document.get("updated"),
+        "host_fingerprint": document.get("host_fingerprint"),
+        "host": document.get("host"),
+        "content": keys,
+    }
 
 
 def _new_document(dataset: str, repeat: int | str) -> dict:
     return {
-        "format": FORMAT, "dataset": dataset, "host_fingerprint": host_fingerprint(), "host": host_info(),
-        "created": _now(), "repeat": repeat,
-        "units": {"time": "ms", "cpu": "ms", "memory": "KiB", "integral": "KiB*ms"}, "problems": {},
+        "format": FORMAT,
+        "dataset": dataset,
+        "host_fingerprint": host_fingerprint(),
+        "host": host_info(),
+        "created": _now(),
+        "repeat": repeat,
+        "units": {"time": "ms", "cpu": "ms", "memory": "KiB", "integral": "KiB*ms"},
+        "problems": {},
     }
 
 
@@ -112,11 +130,20 @@ def _add_entries(document: dict, jobs: Sequence[SolutionJob], reports: Sequence[
         if key not in fresh:  # re-measured (problem, language) pairs replace what was there
             languages[key[1]] = {"content": content_key(job.problem, job.language), "entries": []}
             fresh.add(key)
-        languages[key[1]]["entries"].append({
-            "index": job.index, "label": job.label, "passed": report.passed, "verdict": report.verdict.value,
-            "time": report.time_ms, "cpu": report.cpu_ms, "memory": report.memory_kb,
-            "integral": report.integral_kb_ms, "ci": report.ci.model_dump(mode="json"), "repeats": report.repeats,
-        })
+        languages[key[1]]["entries"].append(
+            {
+                "index": job.index,
+                "label": job.label,
+                "passed": report.passed,
+                "verdict": report.verdict.value,
+                "time": report.time_ms,
+                "cpu": report.cpu_ms,
+                "memory": report.memory_kb,
+                "integral": report.integral_kb_ms,
+                "ci": report.ci.model_dump(mode="json"),
+                "repeats": report.repeats,
+            }
+        )
     document["updated"] = _now()
 
 
@@ -128,16 +155,18 @@ def _write(document: dict, path: Path) -> Path:
     return path
 
 
-def save_calibration(dataset: str, jobs: Sequence[SolutionJob], reports: Sequence[RunReport], repeat: int | str,
-                     out: Path | None = None) -> Path:
+def save_calibration(
+    dataset: str, jobs: Sequence[SolutionJob], reports: Sequence[RunReport], repeat: int | str, out: Path | None = None
+) -> Path:
     """A fresh calibration document for `dataset` on this host."""
     document = _new_document(dataset, repeat)
     _add_entries(document, jobs, reports)
     return _write(document, out or calibration_path(dataset))
 
 
-def merge_calibration(dataset: str, jobs: Sequence[SolutionJob], reports: Sequence[RunReport],
-                      repeat: int | str) -> Path:
+def merge_calibration(
+    dataset: str, jobs: Sequence[SolutionJob], reports: Sequence[RunReport], repeat: int | str
+) -> Path:
     """Add measurements to this host's calibration of `dataset` (creating it if needed)."""
     with file_lock(calibration_path(dataset).with_suffix(".lock")):
         document = load_calibration(dataset) or _new_document(dataset, repeat)
@@ -155,8 +184,7 @@ def load_calibration(dataset: str, path: Path | None = None) -> dict | None:
     if document.get("host_fingerprint") != host_fingerprint():
         import warnings
 
-        warnings.warn(f"{path} was measured on another kind of host; it is ignored and re-measured here",
-                      stacklevel=2)
+        warnings.warn(f"{path} was measured on another kind of host; it is ignored and re-measured here", stacklevel=2)
         return None
     if document.get("format") != FORMAT:
         return None

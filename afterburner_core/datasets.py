@@ -6,37 +6,40 @@ import functools
 import json
 from pathlib import Path
 
+from afterburner_core import hub
 from afterburner_core.errors import DatasetError
 from afterburner_core.models import Problem
+from afterburner_core.plugins import get_registry
+from afterburner_core.registry import Registry
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-def registered_datasets() -> dict[str, Path]:
+def registered_datasets(registry: Registry | None = None) -> dict[str, Path]:
     """Datasets that plugins register by name (venus-mini is the core's own)."""
-    from afterburner_core.plugins import get_manager
-
-    return {info.name: Path(info.path) for infos in get_manager().hook.afterburner_datasets() for info in infos}
+    catalog = (registry or get_registry()).datasets
+    return {name: Path(catalog.require(name).path) for name in catalog}
 
 
 @functools.lru_cache(maxsize=8)
-def load_problems(name: str = "venus-mini") -> tuple[Problem, ...]:
+def load_problems(name: str = "venus-mini", registry: Registry | None = None) -> tuple[Problem, ...]:
     """All problems of a dataset.
 
     `name` is a registered dataset (``venus-mini``), a directory of per-problem JSON files, a
     JSON/JSONL/parquet file of Venus-, Venus_Python- or APPS-shaped rows, or ``hf:OWNER/NAME[:CONFIG]``
     for a hub dataset (through `datasets`; a Venus config such as ``python3`` sets the language).
+    Registered names are looked up in `registry` (the process's own by default).
     """
-    from afterburner_core import hub
-
     if name.startswith("hf:"):
         source, _, config = name[3:].partition(":")
         return tuple(hub.load_problems_from(source, config or None))
-    known = registered_datasets()
+    known = registered_datasets(registry)
     path = known.get(name, Path(name))
     if not path.exists():
-        raise DatasetError(f"dataset {name!r} not found (registered: {', '.join(known)}; "
-                           "or a .json/.jsonl/.parquet path, or hf:OWNER/NAME[:CONFIG])")
+        raise DatasetError(
+            f"dataset {name!r} not found (registered: {', '.join(known)}; "
+            "or a .json/.jsonl/.parquet path, or hf:OWNER/NAME[:CONFIG])"
+        )
     if path.suffix == ".parquet" or (path.is_dir() and any(path.rglob("*.parquet"))):
         return tuple(hub.load_problems_from(str(path)))
     rows: list[dict] = []
@@ -63,9 +66,9 @@ def load_problems(name: str = "venus-mini") -> tuple[Problem, ...]:
     return tuple(problems)
 
 
-def get_problem(problem_id: str, dataset: str = "venus-mini") -> Problem:
+def get_problem(problem_id: str, dataset: str = "venus-mini", registry: Registry | None = None) -> Problem:
     """A problem by id or title slug."""
-    for problem in load_problems(dataset):
+    for problem in load_problems(dataset, registry):
         if str(problem.problem_id) == str(problem_id) or problem.title == problem_id:
             return problem
     raise DatasetError(f"problem {problem_id!r} is not in dataset {dataset!r}")

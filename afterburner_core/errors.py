@@ -10,7 +10,8 @@ class UnknownLanguageError(AfterburnerError):
 
 
 class PluginConflictError(AfterburnerError):
-    """Two installed plugins claim the same language key or alias (the message names both)."""
+    """Two plugins give the same name (a language key or alias, a backend, reward, dataset or
+    generator name): the message names both, with their distributions."""
 
 
 class ToolchainMissingError(AfterburnerError):

@@ -1,22 +1,23 @@
+# mypy: disable-error-code="empty-body"
 """Pluggy hook specifications of the project `afterburner`.
 
-Plugins are discovered through the entry-point group ``afterburner``: each entry point names a
-module or an object whose ``@hookimpl`` functions/methods implement some of the hooks below. The
-trainers, optimizer, evaluator and server never import a plugin; they ask the plugin manager
-(`afterburner_core.plugins`), which calls these hooks.
+Plugins are discovered through the entry-point group ``afterburner`` (and, in-process, the
+modules named in ``AFTERBURNER_LOAD_PLUGINS``): each names a module or an object whose
+``@hookimpl`` functions/methods implement some of the hooks below. The trainers, optimizer,
+evaluator and server never import a plugin; they are handed the registry
+(`afterburner_core.registry.Registry`) that the plugin manager (`afterburner_core.plugins`) builds.
 
-Registration hooks (``afterburner_languages``, ``afterburner_backends``, ...) return descriptions.
-``afterburner_languages`` is read when a manager is built (`PluginManager.__init__`;
-`get_manager()` builds one per process) and by ``afterburner plugins``; the others are called
-again on every lookup (each ``Sandbox(...)``, ``get_reward(...)``, dataset or generator lookup),
-so they must be cheap and return the same answer each time. Operation hooks
-(``afterburner_compile``, ``afterburner_run``) are ``firstresult``: language plugins are called,
-the last registered first, until one returns something other than ``None``; each answers only for
-its own language key.
+Registration hooks (``afterburner_languages``, ``afterburner_backends``, ``afterburner_rewards``,
+``afterburner_datasets``, ``afterburner_generators``) return descriptions (the types are in
+`afterburner_core.contracts`). Each is called once per manager, when it builds its registry
+(`get_manager()` builds one per process), and again only when a plugin is registered later
+(`PluginManager.register`). A key, alias or name that two plugins claim is an error
+(`PluginConflictError`, naming both distributions), whatever the kind.
 
-pluggy calls implementations in reverse registration order (built-ins are registered first, then
-the entry points), and nothing checks that keys or names are unique: what a clash does differs per
-hook and is said in each hook's docstring (docs/plugins.md has the table).
+``afterburner_compile`` and ``afterburner_run`` are the language plugin's own operations: the
+backend calls them on the plugin object that the registry returns for the language
+(`LanguageInfo.plugin`), never as a broadcast. ``afterburner_measure`` is the one broadcast
+operation hook: every implementation sees every run.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from afterburner_core.contracts import BackendInfo, DatasetInfo, GeneratorInfo, Reward
     from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan, ToolchainStatus
     from afterburner_core.models import Limits
-    from afterburner_core.sandbox.supervisor import SupervisorResult
+    from afterburner_core.sandbox.supervision.supervisor import SupervisorResult
 
 PROJECT = "afterburner"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -41,26 +43,23 @@ class AfterburnerSpec:
 
     @hookspec
     def afterburner_languages(self) -> list[LanguageInfo]:
-        """Implemented by language plugins. Called by `PluginManager.__init__` (once per manager:
-        `get_manager()` builds one per process, lazily) and again by ``afterburner plugins``, which
-        calls each plugin's method directly.
+        """Implemented by language plugins (`languages.LanguagePlugin` implements it). Called once
+        per manager, when it builds its registry.
 
-        Returns the languages this plugin provides: key, aliases, distribution, file naming and a
-        toolchain probe (`LanguageInfo.toolchain()`). The manager keeps what this call returned; a plugin
-        registered later through `PluginManager.register` is asked at once (one registered straight on
-        the pluggy manager, `manager.pm.register`, is never resolvable by name).
-
-        Keys and aliases must be unique across installed plugins (case-insensitive): a name two
-        plugins claim makes the manager raise `PluginConflictError`, naming both distributions.
+        Returns the languages this plugin provides: key, aliases, distribution, file naming, the
+        plugin object the backends call, and a toolchain probe (`LanguageInfo.toolchain()`). Keys and
+        aliases are unique across installed plugins (case-insensitive): a name two plugins claim
+        makes the manager raise `PluginConflictError`, naming both distributions.
         """
 
     @hookspec(firstresult=True)
     def afterburner_compile(
         self, language: str, source: str, workdir: Path, purpose: str, toolchain: ToolchainStatus | None
     ) -> CompilePlan | None:
-        """Implemented by language plugins; called by the sandbox engine (`Engine._compile`) for every
-        request, cache hit or not (the plan is the cache key), and when the start-up of the
-        plugin's `empty_program` is calibrated.
+        """Implemented by language plugins; called on the plugin of the request's language (never as a
+        broadcast; ``firstresult`` only for callers going through pluggy's relay) by the local
+        backend's engine (`LocalBackend._compile`) for every request, cache hit or not (the plan is
+        the cache key), and when the start-up of the plugin's `empty_program` is calibrated.
 
         Returns a `CompilePlan` for `source` (the complete program: a runner with the solution
         substituted, or a whole program); the plugin runs nothing itself. The core writes
@@ -82,7 +81,8 @@ class AfterburnerSpec:
     def afterburner_run(
         self, language: str, artifact: Path, mode: str, limits: Limits, toolchain: ToolchainStatus | None
     ) -> RunPlan | None:
-        """Implemented by language plugins; called by the engine after a successful compile.
+        """Implemented by language plugins; called on the plugin of the request's language by the
+        engine after a successful compile.
 
         Returns how to run the artifact: the argv, extra environment, and for ``mode="tests"``
         whether each test gets its own process (native binaries) or one harness process loops
@@ -107,50 +107,43 @@ class AfterburnerSpec:
         """
 
     @hookspec
-    def afterburner_rewards(self) -> list[Any]:
-        """Implemented by reward plugins. Called by `afterburner_core.rewards.installed_rewards` on
-        every `get_reward(...)`: each TRL reward function (``afterburner train grpo``), each
-        verl/OpenRLHF reward runtime and each new configuration of the server's ``/get_reward``.
+    def afterburner_rewards(self) -> list[Reward]:
+        """Implemented by reward plugins. Called once per manager, when it builds its registry.
 
-        Returns reward objects (a ``name`` attribute and ``score(items) -> list[RewardOutput]``,
-        see `afterburner_core.rewards.base.Reward`) selectable by name. A name clash is not an
-        error: the first one seen wins, which is the plugin registered *last* (so a third-party
-        reward may shadow a built-in of the same name).
+        Returns reward objects (`contracts.Reward`: a ``name`` and ``score(items) -> list[RewardOutput]``)
+        selectable by name (`rewards.get_reward`). A name another plugin already gives is a
+        `PluginConflictError`: prefix third-party names.
         """
 
     @hookspec
-    def afterburner_backends(self) -> list[Any]:
+    def afterburner_backends(self) -> list[BackendInfo]:
         """Implemented by sandbox backend plugins (``local``, ``docker`` and ``ray`` are built in).
-        Called on every ``Sandbox(backend, **options)`` (and by the ray backend to check its inner
-        backend's name).
+        Called once per manager, when it builds its registry.
 
-        Returns backend descriptions with a ``name`` and a ``create(**options)`` factory; what it
-        creates needs ``execute(ExecutionRequest)``, ``run_problem(ProblemRunRequest)`` (both
-        returning a `RunReport`) and ``pool.parallel``; optionally ``close()``, and a ``name`` (read
-        when it is the ray backend's inner one). A name clash is not an error: the plugin
-        registered *first* wins (a built-in is never replaced).
+        Returns `contracts.BackendInfo` descriptions: a ``name`` and a factory that
+        ``Sandbox(name, **options)`` calls as ``factory(registry=registry, **options)``; what it builds
+        satisfies `contracts.Backend` (``execute``, ``run_problem``, ``parallel``, ``cores``, ``close``).
+        A name another plugin already gives is a `PluginConflictError`.
         """
 
     @hookspec
-    def afterburner_datasets(self) -> list[Any]:
-        """Implemented by dataset plugins (``venus-mini`` is built in). Called by
-        `afterburner_core.datasets.registered_datasets`: on each `load_problems(name)` cache miss and
-        on every dataset check of the server's ``/run``.
+    def afterburner_datasets(self) -> list[DatasetInfo]:
+        """Implemented by dataset plugins (``venus-mini`` is built in). Called once per manager,
+        when it builds its registry.
 
-        Returns dataset descriptions with a ``name`` and a ``path`` (no ``load()``: the core reads
-        the path itself, see `load_problems`): a directory of per-problem ``.json`` files, or a
-        ``.json`` / ``.jsonl`` / ``.parquet`` file of Venus-shaped rows. A name clash is not an
-        error: the plugin registered *first* wins (``venus-mini`` is never replaced).
+        Returns `contracts.DatasetInfo` descriptions: a ``name`` and a ``path`` the core reads itself
+        (`datasets.load_problems`): a directory of per-problem ``.json`` files, or a ``.json`` /
+        ``.jsonl`` / ``.parquet`` file of Venus-shaped rows. A name another plugin already gives is a
+        `PluginConflictError`.
         """
 
     @hookspec
-    def afterburner_generators(self) -> list[Any]:
-        """Implemented by generator plugins (``transformers`` and ``openai`` are built in). Called by
-        `afterburner_core.generators.available_generators`, on every `get_generator` call
-        (``afterburner optimize --model KIND:TARGET``).
+    def afterburner_generators(self) -> list[GeneratorInfo]:
+        """Implemented by generator plugins (``transformers`` and ``openai`` are built in). Called
+        once per manager, when it builds its registry.
 
-        Returns generator descriptions with a ``name`` and a ``create(target, **options)`` factory
-        returning an object with ``generate(batch_of_messages, n, temperature, max_new_tokens, seed)``
-        (see `afterburner_core.generators.base.Generator`). A name clash is not an error: the plugin
-        registered *first* wins (a built-in is never replaced).
+        Returns `contracts.GeneratorInfo` descriptions: a ``name`` and a ``create(target, **options)``
+        factory returning a `contracts.Generator` (``generate(batch_of_messages, n, temperature,
+        max_new_tokens, seed)``), picked by ``get_generator("NAME:TARGET")``. A name another plugin
+        already gives is a `PluginConflictError`.
         """

@@ -101,28 +101,48 @@ def _venus_config_row(row: dict[str, Any], language: str) -> Problem:
     problem_id = row.get("question_id", row.get("problem_id"))
     # With LeetCode's metadata and tests the row is runnable in every language (generated runners)
     carried = {key: row[key] for key in _CONFIG_ROW_CARRIED if row.get(key) not in (None, "", [])}
-    return Problem(problem_id=problem_id, title=str(row.get("title") or row.get("title_slug") or row.get("name")
-                                                    or problem_id),
-                   solutions={lang: list(seen.values())}, **carried, **_limits(row))  # type: ignore[arg-type]
+    return Problem(
+        problem_id=problem_id,
+        title=str(row.get("title") or row.get("title_slug") or row.get("name") or problem_id),
+        solutions={lang: list(seen.values())},
+        **carried,
+        **_limits(row),
+    )
 
 
-_CONFIG_ROW_CARRIED = ("metadata", "metaData", "meta_data", "test_cases", "test_case_generator",
-                       "test_case_evaluator", "question_content", "difficulty", "tags")
+_CONFIG_ROW_CARRIED = (
+    "metadata",
+    "metaData",
+    "meta_data",
+    "test_cases",
+    "test_case_generator",
+    "test_case_evaluator",
+    "question_content",
+    "difficulty",
+    "tags",
+)
 
 
 def _apps_row(row: dict[str, Any], language: str) -> Problem:
     tests = _json(row.get("test_cases"), None)
     if not tests:
         io = _json(row.get("input_output"), {}) or {}
-        tests = [{"input": _text(i), "output": _text(o)} for i, o in zip(io.get("inputs", []), io.get("outputs", []), strict=False)]
+        tests = [
+            {"input": _text(i), "output": _text(o)}
+            for i, o in zip(io.get("inputs", []), io.get("outputs", []), strict=False)
+        ]
     solutions = [_solution(s) for s in _json(row.get("solutions"), [])]
     problem_id = row.get("problem_id", row.get("id"))
     return Problem(
-        problem_id=problem_id, title=str(row.get("title") or f"apps-{problem_id}"),
-        question_content=row.get("question", ""), difficulty=str(row.get("difficulty") or ""),
+        problem_id=problem_id,
+        title=str(row.get("title") or f"apps-{problem_id}"),
+        question_content=row.get("question", ""),
+        difficulty=str(row.get("difficulty") or ""),
         code_prompt={_language(language): row.get("starter_code") or ""},
-        test_case_runners={_language(language): PLACEHOLDER}, test_cases=tests,
-        solutions={_language(language): solutions}, kind="stdio",
+        test_case_runners={_language(language): PLACEHOLDER},
+        test_cases=tests,
+        solutions={_language(language): solutions},
+        kind="stdio",
     )
 
 
@@ -160,17 +180,21 @@ def load_rows(source: str, config: str | None = None, split: str = "train") -> l
     return [dict(row) for row in table]
 
 
-def load_problems_from(source: str, config: str | None = None, split: str = "train",
-                       language: str | None = None) -> list[Problem]:
+def load_problems_from(
+    source: str, config: str | None = None, split: str = "train", language: str | None = None
+) -> list[Problem]:
     """Problems of any recognised shape; a Venus config name (``python3``, ...) sets the language."""
-    lang = language or (config if config and _language(config) in
-                        {"python", "cpp", "rust", "go", "java", "javascript"} else None)
+    lang = language or (
+        config if config and _language(config) in {"python", "cpp", "rust", "go", "java", "javascript"} else None
+    )
     problems = []
     for index, row in enumerate(load_rows(source, config, split)):
         try:
             problems.append(row_to_problem(row, lang))
         except ValueError as exc:
-            raise DatasetError(f"{source}: row {index} is not a recognised Venus/APPS row: {str(exc).splitlines()[0]}") from exc
+            raise DatasetError(
+                f"{source}: row {index} is not a recognised Venus/APPS row: {str(exc).splitlines()[0]}"
+            ) from exc
     return problems
 
 

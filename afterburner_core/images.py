@@ -65,13 +65,15 @@ def ensure_base_image(client: Any) -> str:
     if not shutil.which("debootstrap"):
         raise AfterburnerError("no debian:bookworm-slim image and no debootstrap: apt-get install debootstrap")
     with tempfile.TemporaryDirectory(prefix="afterburner-rootfs-") as root:
-        proc = subprocess.run(["debootstrap", "--variant=minbase", "bookworm", root], capture_output=True,
-                              text=True, check=False)
+        proc = subprocess.run(
+            ["debootstrap", "--variant=minbase", "bookworm", root], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             raise AfterburnerError(f"debootstrap failed: {proc.stderr.strip()[-500:]}")
         tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(["docker", "import", "-", BASE_TAG], stdin=tar.stdout, capture_output=True,
-                                  text=True, check=False)
+        imported = subprocess.run(
+            ["docker", "import", "-", BASE_TAG], stdin=tar.stdout, capture_output=True, text=True, check=False
+        )
         tar.wait()
         if imported.returncode != 0:
             raise AfterburnerError(f"docker import failed: {imported.stderr.strip()[-500:]}")
@@ -101,8 +103,13 @@ def _build(client: Any, dockerfile: Path, tag: str, base: str, salt: str, force:
     started = time.monotonic()
     try:
         client.images.build(
-            path=str(dockerfile.parent), dockerfile=dockerfile.name, tag=tag, rm=True,
-            buildargs={"BASE": base}, labels={HASH_LABEL: digest}, network_mode="host",
+            path=str(dockerfile.parent),
+            dockerfile=dockerfile.name,
+            tag=tag,
+            rm=True,
+            buildargs={"BASE": base},
+            labels={HASH_LABEL: digest},
+            network_mode="host",
         )
     except docker.errors.BuildError as exc:
         log = "".join(str(item.get("stream", "")) for item in exc.build_log)[-800:]
@@ -120,7 +127,9 @@ def build_image(client: Any, info: LanguageInfo, force: bool = False) -> ImageRe
     runtime = ensure_runtime_image(client)
     extras = info.plugin.docker_context()
     # a rebuilt runtime, or another toolchain copied from this host, invalidates the language image
-    salt = client.images.get(runtime).id + "".join(f"|{name}:{_identity(path)}" for name, path in sorted(extras.items()))
+    salt = client.images.get(runtime).id + "".join(
+        f"|{name}:{_identity(path)}" for name, path in sorted(extras.items())
+    )
     dockerfile = dockerfile_of(info)
     if not extras:
         built, seconds = _build(client, dockerfile, info.docker_image, runtime, salt, force)

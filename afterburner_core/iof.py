@@ -30,13 +30,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from afterburner_core.datasets import get_problem
 from afterburner_core.generators.base import DEFAULT_MAX_NEW_TOKENS, Generator
 from afterburner_core.litmus.humans import HumanDistribution, human_distribution
 from afterburner_core.litmus.percentile import beyond
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.objectives import FIELD_UNIT, OBJECTIVES, REPORT_FIELD
+from afterburner_core.plugins import get_registry
 from afterburner_core.prompts import Attempt, build_messages
 from afterburner_core.rewards.extract import extract_code
+from afterburner_core.sandbox.api import Sandbox
 
 MIN_REPEATS_FOR_CI = 3
 MARGIN = 0.10
@@ -98,11 +101,17 @@ def is_improvement(candidate: Candidate, best: Candidate | None, objective: str)
     if new >= old:
         return False, f"not better: {new:,.3f} {unit} vs {old:,.3f} {unit}"
     new_ci, old_ci = candidate.ci.get(key), best.ci.get(key)
-    if (candidate.repeats >= MIN_REPEATS_FOR_CI and best.repeats >= MIN_REPEATS_FOR_CI
-            and new_ci is not None and old_ci is not None):
+    if (
+        candidate.repeats >= MIN_REPEATS_FOR_CI
+        and best.repeats >= MIN_REPEATS_FOR_CI
+        and new_ci is not None
+        and old_ci is not None
+    ):
         if new_ci[1] < old_ci[0]:
-            return True, (f"better beyond noise: 95% CI {new_ci[0]:,.3f}–{new_ci[1]:,.3f} {unit} below "
-                          f"{old_ci[0]:,.3f}–{old_ci[1]:,.3f} {unit}")
+            return True, (
+                f"better beyond noise: 95% CI {new_ci[0]:,.3f}–{new_ci[1]:,.3f} {unit} below "
+                f"{old_ci[0]:,.3f}–{old_ci[1]:,.3f} {unit}"
+            )
         return False, f"within noise: 95% intervals overlap ({new:,.3f} vs {old:,.3f} {unit})"
     if new <= old * (1 - MARGIN):
         return True, f"better by ≥ {MARGIN:.0%} (too few repeats for intervals): {new:,.3f} vs {old:,.3f} {unit}"
@@ -151,13 +160,23 @@ class OptimizationResult:
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
         xs = [point["iteration"] for point in self.curve]
         best_values = [point["value"] for point in self.curve]
-        top.step(xs, [v if v is not None else float("nan") for v in best_values], where="post",
-                 label="best so far", color="tab:blue")
+        top.step(
+            xs,
+            [v if v is not None else float("nan") for v in best_values],
+            where="post",
+            label="best so far",
+            color="tab:blue",
+        )
         for candidate in self.history:
             value = candidate.value(self.objective)
             if candidate.passed and value is not None:
-                top.scatter([candidate.iteration], [value], color="tab:green" if candidate.kept else "tab:gray",
-                            marker="o", zorder=3)
+                top.scatter(
+                    [candidate.iteration],
+                    [value],
+                    color="tab:green" if candidate.kept else "tab:gray",
+                    marker="o",
+                    zorder=3,
+                )
             else:
                 top.axvline(candidate.iteration, color="tab:red", alpha=0.15)
         top.set_ylabel(f"{self.objective} ({unit})")
@@ -216,15 +235,12 @@ class Optimizer:
     @property
     def sandbox(self) -> Any:
         if self._sandbox is None:
-            from afterburner_core.sandbox.api import Sandbox
-
             self._sandbox = Sandbox()
         return self._sandbox
 
     def _problem(self, problem: Problem | str) -> Problem:
         if isinstance(problem, Problem):
             return problem
-        from afterburner_core.datasets import get_problem
 
         return get_problem(str(problem), self.dataset)
 
@@ -232,17 +248,26 @@ class Optimizer:
         if not self.use_humans:
             return {}
         if self.humans is None or not self.humans.has(problem.problem_id, language):
-            self.humans = human_distribution(self.dataset, [problem], [language], sandbox=self.sandbox,
-                                             repeat=self.repeat)
+            self.humans = human_distribution(
+                self.dataset, [problem], [language], sandbox=self.sandbox, repeat=self.repeat
+            )
         return {m: self.humans.values(problem.problem_id, language, m) for m in OBJECTIVES}
 
-    def _measure(self, problem: Problem, language: str, iteration: int, sample: int, completion: str,
-                 humans: dict[str, list[float]]) -> Candidate:
+    def _measure(
+        self,
+        problem: Problem,
+        language: str,
+        iteration: int,
+        sample: int,
+        completion: str,
+        humans: dict[str, list[float]],
+    ) -> Candidate:
         code = extract_code(completion)
         if code is None:
             return Candidate(iteration, sample, None, completion, NO_CODE, False)
-        report = self.sandbox.run_problem(ProblemRunRequest(problem=problem, code=code, language=language,
-                                                            limits=self.limits, repeat=self.repeat))
+        report = self.sandbox.run_problem(
+            ProblemRunRequest(problem=problem, code=code, language=language, limits=self.limits, repeat=self.repeat)
+        )
         metrics = {key: getattr(report, key) for key in FIELD_UNIT}
         ci = {key: (list(getattr(report.ci, key)) if getattr(report.ci, key) else None) for key in FIELD_UNIT}
         percentiles: dict[str, float | None] = {}
@@ -250,20 +275,33 @@ class Optimizer:
             for objective, key in REPORT_FIELD.items():
                 value = metrics[key]
                 percentiles[objective] = None if value is None else beyond(value, humans.get(objective, []))
-        return Candidate(iteration, sample, code, completion, report.verdict.value, report.passed,
-                         report.tests_passed, report.tests_total, metrics, dict(FIELD_UNIT), ci, report.repeats,
-                         percentiles, report=report)
+        return Candidate(
+            iteration,
+            sample,
+            code,
+            completion,
+            report.verdict.value,
+            report.passed,
+            report.tests_passed,
+            report.tests_total,
+            metrics,
+            dict(FIELD_UNIT),
+            ci,
+            report.repeats,
+            percentiles,
+            report=report,
+        )
 
-    def optimize(self, problem: Problem | str, language: str, objective: str = "time",
-                 iterations: int = 3) -> OptimizationResult:
+    def optimize(
+        self, problem: Problem | str, language: str, objective: str = "time", iterations: int = 3
+    ) -> OptimizationResult:
         """Run `iterations` rounds (iteration 0 from scratch) and return the history and the best."""
         if objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
         if iterations < 1:
             raise ValueError("iterations must be at least 1")
-        from afterburner_core.plugins import get_manager
 
-        language = get_manager().resolve_language(language).key
+        language = get_registry().resolve_language(language).key
         problem = self._problem(problem)
         humans = self._human_values(problem, language)
         best: Candidate | None = None
@@ -273,8 +311,9 @@ class Optimizer:
             original = best.attempt() if best is not None and best.code is not None else None
             messages = build_messages(problem, language, objective, original)
             seed = None if self.seed is None else self.seed + iteration
-            completions = self.generator.generate([messages], n=self.samples, temperature=self.temperature,
-                                                  max_new_tokens=self.max_new_tokens, seed=seed)[0]
+            completions = self.generator.generate(
+                [messages], n=self.samples, temperature=self.temperature, max_new_tokens=self.max_new_tokens, seed=seed
+            )[0]
             for sample, completion in enumerate(completions):
                 candidate = self._measure(problem, language, iteration, sample, completion, humans)
                 candidate.kept, candidate.reason = is_improvement(candidate, best, objective)
@@ -282,12 +321,15 @@ class Optimizer:
                     best = candidate
                 history.append(candidate)
                 self.progress(candidate)
-            curve.append({
-                "iteration": iteration,
-                "passed": bool(best and best.passed),
-                "value": best.value(objective) if best and best.passed else None,
-                "percentile": best.percentiles.get(objective) if best and best.passed else None,
-                "best_from_iteration": None if best is None else best.iteration,
-            })
-        return OptimizationResult(str(problem.problem_id), problem.title, language, objective, iterations,
-                                  history, best, curve)
+            curve.append(
+                {
+                    "iteration": iteration,
+                    "passed": bool(best and best.passed),
+                    "value": best.value(objective) if best and best.passed else None,
+                    "percentile": best.percentiles.get(objective) if best and best.passed else None,
+                    "best_from_iteration": None if best is None else best.iteration,
+                }
+            )
+        return OptimizationResult(
+            str(problem.problem_id), problem.title, language, objective, iterations, history, best, curve
+        )

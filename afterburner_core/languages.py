@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import importlib
 import importlib.util
 import os
 import re
@@ -75,7 +76,7 @@ class RunPlan:
 
     In ``harness`` mode the engine appends ``OUTPUT_CAP_BYTES`` (the most one test may print) to
     `argv`, and the supervisor talks to the harness over descriptors 3 and 4 (the protocol is in
-    ``sandbox/abrun/harness.c``): it sends each test's input, the harness says READY once, GO
+    ``sandbox/supervision/abrun/harness.c``): it sends each test's input, the harness says READY once, GO
     right before calling the program and DONE with the answer right after. The supervisor times
     each test between those two messages; the harness measures nothing itself.
     """
@@ -116,7 +117,7 @@ class LanguagePlugin(abc.ABC):
     # ship them there and pass their paths in the toolchain's `paths` under the file name
     resources: tuple[str, ...] = ()
     # how this compiler's first error looks (a regex), and how many lines above it and below it
-    # belong to it (sandbox/diagnostics.py): what a failed compile reports
+    # belong to it (sandbox/measurement/diagnostics.py): what a failed compile reports
     compile_error_pattern: str = r"\berror\b"
     compile_error_context: tuple[int, int] = (0, 12)
 
@@ -185,9 +186,10 @@ class LanguagePlugin(abc.ABC):
 
     def detect_toolchain(self) -> ToolchainStatus:
         """Cached per PATH and AFTERBURNER_* overrides: locating can be slow (rustup's proxy)."""
-        context = (os.environ.get("PATH", ""), *sorted(
-            (k, v) for k, v in os.environ.items() if k.startswith(f"AFTERBURNER_{self.key.upper()}_")
-        ))
+        context = (
+            os.environ.get("PATH", ""),
+            *sorted((k, v) for k, v in os.environ.items() if k.startswith(f"AFTERBURNER_{self.key.upper()}_")),
+        )
         cache = self.__dict__.setdefault("_toolchain_cache", {})
         if context not in cache:
             located = tuple((name, self.locate(name), tuple(argv)) for name, argv in self.toolchain_binaries.items())
@@ -202,8 +204,13 @@ class LanguagePlugin(abc.ABC):
         if found >= self.minimum_version:
             return status
         wanted = ".".join(map(str, self.minimum_version))
-        return ToolchainStatus(False, status.version, f"{self.display_name or self.key} {status.version} is older than "
-                               f"{wanted} ({self.toolchain_requirement}): {self.install_hint}", status.paths)
+        return ToolchainStatus(
+            False,
+            status.version,
+            f"{self.display_name or self.key} {status.version} is older than "
+            f"{wanted} ({self.toolchain_requirement}): {self.install_hint}",
+            status.paths,
+        )
 
     def toolchain_roots(self, paths: dict[str, str]) -> list[Path]:
         """Directories a jailed compiler or program needs besides the system ones (/usr, /etc,
@@ -227,8 +234,7 @@ class LanguagePlugin(abc.ABC):
 
     def resource_path(self, name: str) -> Path:
         """A file shipped inside the plugin's package (harness, Dockerfile) on this host."""
-        module = __import__(type(self).__module__, fromlist=["__file__"])
-        return Path(module.__file__).resolve().parent / name
+        return package_dir(self) / name
 
     def resource_arg(self, paths: dict[str, str], name: str) -> str:
         """Path of resource `name` where the program will run (see `resources`)."""
@@ -296,7 +302,9 @@ def _detect(display: str, hint: str, located: tuple[tuple[str, str | None, tuple
     paths: dict[str, str] = {}
     for name, path, _ in located:
         if not path or not os.access(path, os.X_OK):
-            return ToolchainStatus(False, None, f"{display} toolchain not found ({name}): {hint}, or use --backend docker")
+            return ToolchainStatus(
+                False, None, f"{display} toolchain not found ({name}): {hint}, or use --backend docker"
+            )
         paths[name] = path
     first, _, version_argv = located[0]
     try:
@@ -311,3 +319,11 @@ def parse_version(output: str) -> str | None:
     text = output.strip()
     match = re.search(r"(\d+\.\d+(?:\.\d+)?)", text)
     return match.group(1) if match else (text.splitlines()[0][:60] if text else None)
+
+
+def package_dir(plugin: object) -> Path:
+    """The directory of the module that defines `plugin`'s class (where its package files are)."""
+    module = importlib.import_module(type(plugin).__module__)
+    if module.__file__ is None:  # a namespace package: no files of its own
+        raise ValueError(f"plugin module {module.__name__} has no file")
+    return Path(module.__file__).resolve().parent

@@ -127,6 +127,7 @@ class Problem(BaseModel):
             except json.JSONDecodeError as exc:
                 raise ValueError(f"metadata is not valid JSON: {exc}") from None
         return value
+
     # The problem's own limits (per test; LeetCode and Venus rows carry them), used where a request
     # does not set its own; absent, `Limits`' defaults hold.
     time_limit_ms: int | None = Field(None, gt=0)

@@ -7,8 +7,9 @@ Units are the report's: time in ms, peak memory in KiB, the memory-time integral
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
+from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import RunReport
 
 Objective = Literal["time", "memory", "integral"]
@@ -16,6 +17,13 @@ OBJECTIVES: tuple[str, ...] = ("time", "memory", "integral")
 REPORT_FIELD: dict[str, str] = {"time": "time_ms", "memory": "memory_kb", "integral": "integral_kb_ms"}
 UNIT: dict[str, str] = {"time": "ms", "memory": "KiB", "integral": "KiB·ms"}
 FIELD_UNIT: dict[str, str] = {REPORT_FIELD[name]: UNIT[name] for name in OBJECTIVES}  # report field -> unit
+
+
+def parse_objective(name: str) -> Objective:
+    """`name` as an `Objective`, or the one-line error every entry point gives for another word."""
+    if name not in OBJECTIVES:
+        raise AfterburnerError(f"unknown objective {name!r} (one of: {', '.join(OBJECTIVES)})")
+    return cast(Objective, name)
 
 
 def value_of(report: RunReport | None, objective: str) -> float | None:
@@ -26,4 +34,4 @@ def value_of(report: RunReport | None, objective: str) -> float | None:
     return None if value is None else float(value)
 
 
-__all__ = ["FIELD_UNIT", "OBJECTIVES", "REPORT_FIELD", "UNIT", "Objective", "value_of"]
+__all__ = ["FIELD_UNIT", "OBJECTIVES", "REPORT_FIELD", "UNIT", "Objective", "parse_objective", "value_of"]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from afterburner_core.errors import DatasetError
+from afterburner_core.leetcode import typed_evaluator, typed_runner
 from afterburner_core.models import PLACEHOLDER, Problem, TestCase
 from afterburner_core.paths import cache_root
 
@@ -20,6 +21,7 @@ Evaluator = Callable[[str, str], bool]
 
 def exact_match(expected_output: str, program_output: str) -> bool:
     """Default evaluator: equal after stripping trailing whitespace of each line and of the text."""
+
     def norm(text: str) -> list[str]:
         return [line.rstrip() for line in text.rstrip().splitlines()]
 
@@ -36,7 +38,7 @@ def _compile_evaluator(source: str) -> Evaluator:
     function = namespace.get("evaluate")
     if not callable(function):
         raise DatasetError("the problem's test_case_evaluator defines no evaluate(expected_output, program_output)")
-    return function  # type: ignore[return-value]
+    return function
 
 
 def evaluator_source(problem: Problem) -> str:
@@ -49,8 +51,6 @@ def evaluator_of(problem: Problem) -> Evaluator:
     if problem.test_case_evaluator:
         return _compile_evaluator(problem.test_case_evaluator)
     if problem.metadata:
-        from afterburner_core.leetcode import typed_evaluator
-
         return typed_evaluator(problem)
     return exact_match
 
@@ -114,8 +114,6 @@ def runner_source(problem: Problem, language_key: str, aliases: tuple[str, ...],
             runner = problem.test_case_runners[name]
             break
     if runner is None and problem.metadata:
-        from afterburner_core.leetcode import typed_runner
-
         runner = typed_runner(problem, language_key)
     if runner is None:
         if problem.kind == "stdio":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import Problem, RunReport
 from afterburner_core.objectives import OBJECTIVES
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 
 OBJECTIVE_PHRASE = {
     "time": "time-efficient (fast)",
@@ -52,6 +52,7 @@ def render_feedback(attempt: Attempt) -> str:
         return "Not measured."
     lines = [f"Verdict: {report.verdict.value} ({report.tests_passed}/{report.tests_total} tests passed)."]
     if report.passed:
+
         def metric(name: str, value: float | None, unit: str, digits: int) -> str:
             if value is None:
                 return f"{name}: not measured"
@@ -82,13 +83,15 @@ def _names(language: str) -> tuple[str, str]:
     """The language's code-fence word and prompt name, as its plugin declares them (the key itself
     for a language no installed plugin knows: a prompt can still be built for it)."""
     try:
-        info = get_manager().resolve_language(language)
+        info = get_registry().resolve_language(language)
     except AfterburnerError:
         return language, language
     return info.fence, info.prompt_name
 
 
-def build_messages(problem: Problem, language: str, objective: str, original: Attempt | None = None) -> list[dict[str, str]]:
+def build_messages(
+    problem: Problem, language: str, objective: str, original: Attempt | None = None
+) -> list[dict[str, str]]:
     """Chat messages (system + user) asking for a solution optimised for `objective`."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
 
 
@@ -23,13 +23,15 @@ class SolutionJob:
     code: str
 
 
-def solution_jobs(problems: Iterable[Problem], languages: list[str] | None, only_correct: bool = False) -> list[SolutionJob]:
-    manager = get_manager()
-    wanted = {manager.resolve_language(name).key for name in languages} if languages else None
+def solution_jobs(
+    problems: Iterable[Problem], languages: list[str] | None, only_correct: bool = False
+) -> list[SolutionJob]:
+    registry = get_registry()
+    wanted = {registry.resolve_language(name).key for name in languages} if languages else None
     jobs = []
     for problem in problems:
         for language, solutions in problem.solutions.items():
-            key = manager.resolve_language(language).key
+            key = registry.resolve_language(language).key
             if wanted is not None and key not in wanted:
                 continue
             for index, solution in enumerate(solutions):
@@ -41,11 +43,11 @@ def solution_jobs(problems: Iterable[Problem], languages: list[str] | None, only
 
 def available_languages(languages: Iterable[str]) -> tuple[list[str], dict[str, str]]:
     """Split language keys into those with a toolchain here and those skipped (with the reason)."""
-    manager = get_manager()
+    registry = get_registry()
     ready, skipped = [], {}
     for key in languages:
         try:
-            status = manager.resolve_language(key).toolchain()
+            status = registry.resolve_language(key).toolchain()
         except Exception as exc:
             skipped[key] = str(exc)
             continue
@@ -57,7 +59,10 @@ def available_languages(languages: Iterable[str]) -> tuple[list[str], dict[str, 
 
 
 def run_jobs(
-    jobs: list[SolutionJob], repeat: int | str, limits: Limits, progress: Callable[[SolutionJob, RunReport], None],
+    jobs: list[SolutionJob],
+    repeat: int | str,
+    limits: Limits,
+    progress: Callable[[SolutionJob, RunReport], None],
     sandbox: Any = None,
 ) -> list[RunReport]:
     """Run every job (concurrently, one per exclusive core), calling `progress` as each finishes."""

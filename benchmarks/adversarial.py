@@ -35,16 +35,17 @@ from pathlib import Path
 from typing import Any
 
 from afterburner_core.models import ExecutionRequest, Limits, RunReport
-from afterburner_core.sandbox import stats
 from afterburner_core.sandbox.api import Sandbox
-from afterburner_core.sandbox.isolation import cgroup_version, jail_available, sandbox_netns
+from afterburner_core.sandbox.measurement import stats
+from afterburner_core.sandbox.supervision.isolation import cgroup_version, jail_available, sandbox_netns
 from tests.adversarial import programs
 from tests.adversarial.procs import marked_processes
 
 RESULTS = Path(__file__).with_name("results")
 METRICS = ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms")
-ATTACK_LIMITS = Limits(timeout_s=2, memory_mb=256, pids=64, output_kb=1024, file_size_mb=64,
-                       compile_timeout_s=10, compile_memory_mb=1024)
+ATTACK_LIMITS = Limits(
+    timeout_s=2, memory_mb=256, pids=64, output_kb=1024, file_size_mb=64, compile_timeout_s=10, compile_memory_mb=1024
+)
 
 # ~50-100 ms of work holding a few MiB: long enough for hundreds of samples, short enough to repeat.
 NORMAL = {
@@ -114,11 +115,19 @@ def batch(sandbox: Sandbox, languages: list[str], repeat: int) -> dict[str, dict
 def attacks() -> list[tuple[str, str, str]]:
     """(name, language, source) of every attack that needs nothing from the host."""
     tables = {
-        "fork_bomb": programs.FORK_BOMB, "thread_bomb": programs.THREAD_BOMB, "memory_bomb": programs.MEMORY_BOMB,
-        "spin_ignoring_sigterm": programs.SPIN_IGNORING_SIGTERM, "sleep_forever": programs.SLEEP_FOREVER,
-        "stdout_flood": programs.flood("stdout"), "stderr_flood": programs.flood("stderr"),
-        "binary_output": programs.BINARY_OUTPUT, "close_stdout": programs.CLOSE_STDOUT, "daemon": programs.DAEMON,
-        "disk_fill": programs.DISK_FILL, "tamper": programs.TAMPER, "compile_bomb": programs.COMPILE_BOMB,
+        "fork_bomb": programs.FORK_BOMB,
+        "thread_bomb": programs.THREAD_BOMB,
+        "memory_bomb": programs.MEMORY_BOMB,
+        "spin_ignoring_sigterm": programs.SPIN_IGNORING_SIGTERM,
+        "sleep_forever": programs.SLEEP_FOREVER,
+        "stdout_flood": programs.flood("stdout"),
+        "stderr_flood": programs.flood("stderr"),
+        "binary_output": programs.BINARY_OUTPUT,
+        "close_stdout": programs.CLOSE_STDOUT,
+        "daemon": programs.DAEMON,
+        "disk_fill": programs.DISK_FILL,
+        "tamper": programs.TAMPER,
+        "compile_bomb": programs.COMPILE_BOMB,
     }
     return [(name, language, source) for name, table in tables.items() for language, source in table.items()]
 
@@ -145,7 +154,9 @@ def corpus(sandbox: Sandbox, languages: list[str], marker: str) -> dict[str, Any
         for kind in ("control", "attack"):
             first = _normal(sandbox, language)
             if kind == "attack":
-                report: RunReport = sandbox.execute(ExecutionRequest(code=code, language=language, limits=ATTACK_LIMITS))
+                report: RunReport = sandbox.execute(
+                    ExecutionRequest(code=code, language=language, limits=ATTACK_LIMITS)
+                )
                 verdicts[f"{name}/{language}"] = report.verdict.value
             else:
                 _normal(sandbox, language)
@@ -154,8 +165,13 @@ def corpus(sandbox: Sandbox, languages: list[str], marker: str) -> dict[str, Any
                 changes[kind][m].append(second[m] / first[m] - 1 if first[m] else 0.0)
     time.sleep(1)
     leftovers = marked_processes(marker, "0.000" + str(int(marker[5:], 16)))
-    return {"attacks": len(verdicts), "seconds": round(time.monotonic() - started, 1), "verdicts": verdicts,
-            "leftover_processes": leftovers, "paired": paired_agreement(changes)}
+    return {
+        "attacks": len(verdicts),
+        "seconds": round(time.monotonic() - started, 1),
+        "verdicts": verdicts,
+        "leftover_processes": leftovers,
+        "paired": paired_agreement(changes),
+    }
 
 
 def paired_agreement(changes: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
@@ -167,8 +183,11 @@ def paired_agreement(changes: dict[str, dict[str, list[float]]]) -> dict[str, An
         for kind in ("attack", "control"):
             values = changes[kind][m]
             low, high = stats.median_interval(values)
-            row[kind] = {"median": round(stats.median(values), 4), "ci": [round(low, 4), round(high, 4)],
-                         "n": len(values)}
+            row[kind] = {
+                "median": round(stats.median(values), 4),
+                "ci": [round(low, 4), round(high, 4)],
+                "n": len(values),
+            }
         row["agrees"] = _overlap(row["attack"]["ci"], row["control"]["ci"])
         result[m] = row
     return result
@@ -178,8 +197,9 @@ def _overlap(a: list[float], b: list[float]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def compare(before: dict[str, dict[str, Any]], control: dict[str, dict[str, Any]],
-            after: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def compare(
+    before: dict[str, dict[str, Any]], control: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """Per job and metric: does the after-interval overlap the hull of the before-intervals?"""
     result: dict[str, Any] = {}
     for language, metrics in before.items():
@@ -216,8 +236,13 @@ def main() -> None:
     same = all(row["agrees"] for row in attacked["paired"].values())
     output = {
         "backend": args.backend,
-        "isolation": {"cgroup_version": cgroup_version(), "netns": sandbox_netns() is not None,
-                      "jail": jail_available()} if args.backend == "local" else {},
+        "isolation": {
+            "cgroup_version": cgroup_version(),
+            "netns": sandbox_netns() is not None,
+            "jail": jail_available(),
+        }
+        if args.backend == "local"
+        else {},
         "repeat": args.repeat,
         "before": before,
         "control": control,

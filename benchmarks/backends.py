@@ -33,8 +33,9 @@ def jobs() -> dict[str, ExecutionRequest | ProblemRunRequest]:
 
 def _metrics(report: RunReport) -> dict[str, float]:
     assert report.passed, (report.verdict, report.stderr[:300])
-    return {name: float(getattr(report, name)) for name in ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms",
-                                                             "sample_hz")}
+    return {
+        name: float(getattr(report, name)) for name in ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms", "sample_hz")
+    }
 
 
 def compare(runs: int) -> dict[str, object]:
@@ -52,8 +53,11 @@ def compare(runs: int) -> dict[str, object]:
             for metric in ("time_ms", "cpu_ms", "memory_kb", "integral_kb_ms", "sample_hz"):
                 local = statistics.median(s[metric] for s in samples["local"])
                 docker = statistics.median(s[metric] for s in samples["docker"])
-                table[metric] = {"local": round(local, 3), "docker": round(docker, 3),
-                                 "docker_over_local": round(docker / local, 3) if local else None}
+                table[metric] = {
+                    "local": round(local, 3),
+                    "docker": round(docker, 3),
+                    "docker_over_local": round(docker / local, 3) if local else None,
+                }
             result[name] = table
     finally:
         for sandbox in sandboxes.values():

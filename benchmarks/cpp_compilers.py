@@ -55,8 +55,9 @@ def main() -> None:
                     os.environ[override] = gxx
                 else:
                     os.environ.pop(override, None)
-                report = sandbox.run_problem(ProblemRunRequest(problem=problem, code=solution.code, language="cpp",
-                                                               repeat=args.repeat))
+                report = sandbox.run_problem(
+                    ProblemRunRequest(problem=problem, code=solution.code, language="cpp", repeat=args.repeat)
+                )
                 times[compiler] = report.time_ms if report.passed else None
             os.environ.pop(override, None)
             rows.append({"problem": problem.title, "solution": index, **{f"{k}_ms": v for k, v in times.items()}})
@@ -64,11 +65,15 @@ def main() -> None:
     measured = [r for r in rows if r["clang_ms"] and r["g++_ms"]]
     ratios = [r["g++_ms"] / r["clang_ms"] for r in measured]
     result = {
-        "repeat": args.repeat, "solutions": rows,
-        "total_ms": {"clang": round(sum(r["clang_ms"] for r in measured), 1),
-                     "g++": round(sum(r["g++_ms"] for r in measured), 1)},
+        "repeat": args.repeat,
+        "solutions": rows,
+        "total_ms": {
+            "clang": round(sum(r["clang_ms"] for r in measured), 1),
+            "g++": round(sum(r["g++_ms"] for r in measured), 1),
+        },
         "median_ratio_gxx_over_clang": round(statistics.median(ratios), 3) if ratios else None,
-        "clang_faster_in": sum(1 for x in ratios if x > 1), "gxx_faster_in": sum(1 for x in ratios if x < 1),
+        "clang_faster_in": sum(1 for x in ratios if x > 1),
+        "gxx_faster_in": sum(1 for x in ratios if x < 1),
     }
     text = json.dumps(result, indent=2)
     print(text)

@@ -35,9 +35,9 @@ from typing import Any
 from afterburner_core.datasets import get_problem
 from afterburner_core.models import ExecutionRequest, Limits, ProblemRunRequest, RunReport
 from afterburner_core.problems import problem_tests
-from afterburner_core.sandbox import analysis
-from afterburner_core.sandbox import engine as engine_module
 from afterburner_core.sandbox.api import Sandbox
+from afterburner_core.sandbox.backends import local as engine_module
+from afterburner_core.sandbox.measurement import analysis
 from tests.adversarial import hacks
 
 RESULTS = Path(__file__).with_name("results")
@@ -62,8 +62,13 @@ def _fill(template: str, language: str, mark: str, **values: str) -> str:
 
 
 def _summary(report: RunReport) -> dict[str, Any]:
-    return {"verdict": report.verdict.value, "time_ms": report.time_ms, "cpu_ms": report.cpu_ms,
-            "memory_kb": report.memory_kb, "outside_ms": (report.model_extra or {}).get("outside_ms", 0.0)}
+    return {
+        "verdict": report.verdict.value,
+        "time_ms": report.time_ms,
+        "cpu_ms": report.cpu_ms,
+        "memory_kb": report.memory_kb,
+        "outside_ms": (report.model_extra or {}).get("outside_ms", 0.0),
+    }
 
 
 def _median(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -76,30 +81,105 @@ def _attack_cases() -> list[dict[str, Any]]:
     """(name, language, attacked template, honest template or None, kind, expectation)."""
     cases = []
     for language, source in hacks.FROZEN_CLOCKS.items():
-        cases.append(dict(name="frozen_clocks", language=language, attacked=source, honest=hacks.HONEST[language],
-                          kind="solve", expect="measured"))
+        cases.append(
+            dict(
+                name="frozen_clocks",
+                language=language,
+                attacked=source,
+                honest=hacks.HONEST[language],
+                kind="solve",
+                expect="measured",
+            )
+        )
     for language, source in hacks.GAP_WORK.items():
-        cases.append(dict(name="work_between_tests", language=language, attacked=source,
-                          honest=hacks.HONEST_BUSY[language], kind="solve", expect="measured", share=5 / 6))
-    cases.append(dict(name="destructor", language="python", attacked=hacks.DESTRUCTOR,
-                      honest=hacks.HONEST_BUSY["python"], kind="solve", expect="measured"))
+        cases.append(
+            dict(
+                name="work_between_tests",
+                language=language,
+                attacked=source,
+                honest=hacks.HONEST_BUSY[language],
+                kind="solve",
+                expect="measured",
+                share=5 / 6,
+            )
+        )
+    cases.append(
+        dict(
+            name="destructor",
+            language="python",
+            attacked=hacks.DESTRUCTOR,
+            honest=hacks.HONEST_BUSY["python"],
+            kind="solve",
+            expect="measured",
+        )
+    )
     for name, table in (("forged_done", hacks.FORGED_DONE), ("exit_hook_forgery", hacks.EXIT_FORGERY)):
         for language, source in table.items():
-            cases.append(dict(name=name, language=language, attacked=source, honest=hacks.HONEST[language],
-                              kind="solve", expect="tampered"))
+            cases.append(
+                dict(
+                    name=name,
+                    language=language,
+                    attacked=source,
+                    honest=hacks.HONEST[language],
+                    kind="solve",
+                    expect="tampered",
+                )
+            )
     for language, source in hacks.EXIT_STATUS.items():
-        cases.append(dict(name="failing_exit", language=language, attacked=source, honest=hacks.HONEST[language],
-                          kind="solve", expect="runtime_error"))
-    cases.append(dict(name="files_between_repeats", language="python", attacked=hacks.LEFT_BEHIND_PYTHON,
-                      honest=hacks.HONEST["python"], kind="solve", expect="accepted", repeat=3))
+        cases.append(
+            dict(
+                name="failing_exit",
+                language=language,
+                attacked=source,
+                honest=hacks.HONEST[language],
+                kind="solve",
+                expect="runtime_error",
+            )
+        )
+    cases.append(
+        dict(
+            name="files_between_repeats",
+            language="python",
+            attacked=hacks.LEFT_BEHIND_PYTHON,
+            honest=hacks.HONEST["python"],
+            kind="solve",
+            expect="accepted",
+            repeat=3,
+        )
+    )
     for language, source in hacks.SYSV_LEFT_BEHIND.items():
-        cases.append(dict(name="sysv_between_repeats", language=language, attacked=source, honest=None,
-                          kind="execute", expect="accepted", repeat=3))
+        cases.append(
+            dict(
+                name="sysv_between_repeats",
+                language=language,
+                attacked=source,
+                honest=None,
+                kind="execute",
+                expect="accepted",
+                repeat=3,
+            )
+        )
     for language, source in hacks.HIDDEN_MEMORY.items():
-        cases.append(dict(name="memory_outside_rss", language=language, attacked=source, honest=None,
-                          kind="execute", expect="memory_over_150mib"))
-    cases.append(dict(name="orphan_cpu", language="cpp", attacked=hacks.ORPHAN_CPU, honest=None, kind="execute",
-                      expect="cpu_over_250ms"))
+        cases.append(
+            dict(
+                name="memory_outside_rss",
+                language=language,
+                attacked=source,
+                honest=None,
+                kind="execute",
+                expect="memory_over_150mib",
+            )
+        )
+    cases.append(
+        dict(
+            name="orphan_cpu",
+            language="cpp",
+            attacked=hacks.ORPHAN_CPU,
+            honest=None,
+            kind="execute",
+            expect="cpu_over_250ms",
+        )
+    )
     return cases
 
 
@@ -108,12 +188,20 @@ def _run_case(sandbox: Sandbox, case: dict[str, Any], template: str, mark: str) 
     key = str(0x5AB00000 + int(hashlib.sha256(mark.encode()).hexdigest()[:5], 16))
     code = _fill(template, language, mark, KEY=key)
     if case["kind"] == "execute":
-        return sandbox.execute(ExecutionRequest(code=code, language=language, limits=LIMITS,
-                                                repeat=case.get("repeat", 1)))
+        return sandbox.execute(
+            ExecutionRequest(code=code, language=language, limits=LIMITS, repeat=case.get("repeat", 1))
+        )
     problem = get_problem(PROBLEM)
-    return sandbox.run_problem(ProblemRunRequest(problem=problem, code=code, language=language,
-                                                 tests=problem_tests(problem)[:6], limits=LIMITS,
-                                                 repeat=case.get("repeat", 1)))
+    return sandbox.run_problem(
+        ProblemRunRequest(
+            problem=problem,
+            code=code,
+            language=language,
+            tests=problem_tests(problem)[:6],
+            limits=LIMITS,
+            repeat=case.get("repeat", 1),
+        )
+    )
 
 
 def _held(case: dict[str, Any], attacked: list[dict[str, Any]], honest: list[dict[str, Any]]) -> bool:
@@ -142,13 +230,20 @@ def attacks(sandbox: Sandbox, rounds: int) -> list[dict[str, Any]]:
             attacked.append(_summary(_run_case(sandbox, case, case["attacked"], mark)))
             if case["honest"] is not None:
                 honest.append(_summary(_run_case(sandbox, case, case["honest"], mark + "h")))
-        row: dict[str, Any] = {"attack": case["name"], "language": case["language"], "expect": case["expect"],
-                               "attacked": {"verdicts": sorted({r["verdict"] for r in attacked}),
-                                            **{k: _median(attacked, k) for k in ("time_ms", "cpu_ms", "memory_kb",
-                                                                                  "outside_ms")}}}
+        row: dict[str, Any] = {
+            "attack": case["name"],
+            "language": case["language"],
+            "expect": case["expect"],
+            "attacked": {
+                "verdicts": sorted({r["verdict"] for r in attacked}),
+                **{k: _median(attacked, k) for k in ("time_ms", "cpu_ms", "memory_kb", "outside_ms")},
+            },
+        }
         if honest:
-            row["honest"] = {"verdicts": sorted({r["verdict"] for r in honest}),
-                             **{k: _median(honest, k) for k in ("time_ms", "cpu_ms", "memory_kb")}}
+            row["honest"] = {
+                "verdicts": sorted({r["verdict"] for r in honest}),
+                **{k: _median(honest, k) for k in ("time_ms", "cpu_ms", "memory_kb")},
+            }
         row["held"] = _held(case, attacked, honest)
         rows.append(row)
         print(f"integrity: {case['name']} [{case['language']}] held={row['held']}", file=sys.stderr)
@@ -174,19 +269,23 @@ def gaps(sandbox: Sandbox) -> dict[str, Any]:
             for solution in problem.solutions[language]:
                 if not solution.passed:
                     continue
-                report = sandbox.run_problem(ProblemRunRequest(problem=problem, code=solution.code,
-                                                               language=language, limits=LIMITS))
+                report = sandbox.run_problem(
+                    ProblemRunRequest(problem=problem, code=solution.code, language=language, limits=LIMITS)
+                )
                 if report.verdict.value != "accepted":
                     continue
                 result = captured[-1]
                 exact = exact and result.runs[0].cpu_exact
                 values += [t.gap_cpu_ns / 1e3 for t in result.tests]
             values.sort()
-            out[language] = {"gaps": len(values), "cpu_exact": exact,
-                             "median_us": round(statistics.median(values), 1) if values else None,
-                             "p99_us": round(values[int(0.99 * (len(values) - 1))], 1) if values else None,
-                             "max_us": round(values[-1], 1) if values else None,
-                             "over_allowance": sum(v * 1e3 > analysis.GAP_ALLOWANCE_NS for v in values)}
+            out[language] = {
+                "gaps": len(values),
+                "cpu_exact": exact,
+                "median_us": round(statistics.median(values), 1) if values else None,
+                "p99_us": round(values[int(0.99 * (len(values) - 1))], 1) if values else None,
+                "max_us": round(values[-1], 1) if values else None,
+                "over_allowance": sum(v * 1e3 > analysis.GAP_ALLOWANCE_NS for v in values),
+            }
     finally:
         engine_module.analysis.harness_tests_outcome = original
     return out
@@ -221,17 +320,23 @@ def _scratch_dir(prefix: str) -> Path:
 
 def _checkout(ref: str) -> Path:
     target = _scratch_dir("afterburner-before-")
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(target), ref], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(target), ref], check=True, capture_output=True
+    )
     return target
 
 
 def _measure(root: Path, cache: Path, language: str, size: int, count: int) -> dict[str, Any]:
     plugins = [str(path) for path in sorted((root / "plugins").glob("lang_*"))]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *plugins]), "AFTERBURNER_CACHE": str(cache)}
-    proc = subprocess.run([sys.executable, "-c", OVERHEAD_SCRIPT, language, str(size), str(count),
-                           CONSTANT_PROGRAM[language]], capture_output=True, text=True, env=env, cwd=root,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", OVERHEAD_SCRIPT, language, str(size), str(count), CONSTANT_PROGRAM[language]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"overhead measurement failed at {root}: {proc.stderr[-800:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -253,12 +358,16 @@ def overhead(before: str, rounds: int, count: int = 40) -> dict[str, Any]:
                         if row["verdict"] == "accepted":
                             times[which].append(row["time_ms"] / count)
                 now, then = statistics.median(times["now"]), statistics.median(times["before"])
-                out[f"{language}_{size}B"] = {"now_ms_per_test": round(now, 4), "before_ms_per_test": round(then, 4),
-                                              "ratio": round(now / then, 2) if then else None}
+                out[f"{language}_{size}B"] = {
+                    "now_ms_per_test": round(now, 4),
+                    "before_ms_per_test": round(then, 4),
+                    "ratio": round(now / then, 2) if then else None,
+                }
                 print(f"integrity: overhead {language} {size} B: {now:.4f} vs {then:.4f} ms/test", file=sys.stderr)
     finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], capture_output=True,
-                       check=False)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], capture_output=True, check=False
+        )
         for cache in caches.values():
             shutil.rmtree(cache, ignore_errors=True)
     return out
@@ -272,8 +381,11 @@ def main() -> None:
     parser.add_argument("--skip-overhead", action="store_true")
     args = parser.parse_args()
     with Sandbox(args.backend) as sandbox:
-        result: dict[str, Any] = {"backend": args.backend, "attacks": attacks(sandbox, args.rounds),
-                                  "gaps": gaps(sandbox)}
+        result: dict[str, Any] = {
+            "backend": args.backend,
+            "attacks": attacks(sandbox, args.rounds),
+            "gaps": gaps(sandbox),
+        }
     if not args.skip_overhead and args.backend == "local":
         result["overhead"] = overhead(args.before, args.rounds)
     result["held"] = all(row["held"] for row in result["attacks"])

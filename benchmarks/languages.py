@@ -45,7 +45,7 @@ def make_tests(count: int, size: int) -> list[TestCase]:
     rng = random.Random(5)
     tests = []
     for _ in range(count):
-        values = [rng.randint(-10**6, 10**6) for _ in range(size)]
+        values = [rng.randint(-(10**6), 10**6) for _ in range(size)]
         tests.append(TestCase(input=f"{size}\n{' '.join(map(str, values))}\n", output=f"{sum(values)}\n"))
     return tests
 
@@ -66,8 +66,9 @@ def bench_language(sandbox: Sandbox, language: str, tests: list[TestCase]) -> di
     cached_wall = (time.perf_counter() - started) / max(1, cached.repeats)
     empty = sandbox.run_problem(request(EMPTY[language] + nonce, accept_all))
     tiny = [TestCase(input="1\n7\n", output="7\n")] * len(tests)
-    overhead = sandbox.run_problem(ProblemRunRequest(problem=accept_all, code=EMPTY[language] + nonce,
-                                                     language=language, tests=tiny, repeat=5))
+    overhead = sandbox.run_problem(
+        ProblemRunRequest(problem=accept_all, code=EMPTY[language] + nonce, language=language, tests=tiny, repeat=5)
+    )
     return {
         "compile_cold_ms": cold.compile.ms,
         "compile_cached": cached.compile.cached,
@@ -92,7 +93,9 @@ def main() -> None:
     results = {}
     for language in LANGUAGES:
         status = sandbox.backend.manager.resolve_language(language).toolchain()
-        results[language] = bench_language(sandbox, language, tests) if status.available else {"skipped": status.message}
+        results[language] = (
+            bench_language(sandbox, language, tests) if status.available else {"skipped": status.message}
+        )
     json.dump({"tests": args.tests, "numbers_per_test": args.size, "languages": results}, sys.stdout, indent=2)
     print()
 

@@ -37,8 +37,9 @@ REPEAT = 3
 def _calibrate(sandbox: Sandbox, problems: list) -> HumanDistribution:
     jobs = venus.solution_jobs(problems, LANGUAGES, only_correct=True)
     humans = HumanDistribution()
-    for job, report in zip(jobs, venus.run_jobs(jobs, REPEAT, Limits(), lambda job, report: None, sandbox),
-                           strict=True):
+    for job, report in zip(
+        jobs, venus.run_jobs(jobs, REPEAT, Limits(), lambda job, report: None, sandbox), strict=True
+    ):
         humans.add(job.problem.problem_id, job.language, report, "calibration")
     return humans
 
@@ -64,7 +65,7 @@ def trial(sandbox: Sandbox, problems: list, paired_first: bool) -> dict[str, dic
     samples = _fastest(problems, humans)
     by_id = {str(p.problem_id): p for p in problems}
     result: dict[str, dict[str, float]] = {}
-    for mode in (("paired", "calibrated") if paired_first else ("calibrated", "paired")):
+    for mode in ("paired", "calibrated") if paired_first else ("calibrated", "paired"):
         if mode == "paired":
             paired_humans, reports = measure_paired(samples, by_id, sandbox, REPEAT, Limits())
             result[mode] = _time_scores(samples, reports, paired_humans)
@@ -75,8 +76,11 @@ def trial(sandbox: Sandbox, problems: list, paired_first: bool) -> dict[str, dic
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    return {"mean": round(statistics.fmean(values), 4), "min": round(min(values), 4),
-            "stdev": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0}
+    return {
+        "mean": round(statistics.fmean(values), 4),
+        "min": round(min(values), 4),
+        "stdev": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0,
+    }
 
 
 def main() -> None:
@@ -95,16 +99,27 @@ def main() -> None:
     with Sandbox() as sandbox:
         for index in range(args.trials):
             trials.append(trial(sandbox, problems, paired_first=index % 2 == 1))
-            print(f"trial {index + 1}/{args.trials}: " + ", ".join(
-                f"{mode} {statistics.fmean(scores.values()):.3f}" for mode, scores in trials[-1].items()),
-                file=sys.stderr, flush=True)
+            print(
+                f"trial {index + 1}/{args.trials}: "
+                + ", ".join(f"{mode} {statistics.fmean(scores.values()):.3f}" for mode, scores in trials[-1].items()),
+                file=sys.stderr,
+                flush=True,
+            )
     overall = {mode: [statistics.fmean(t[mode].values()) for t in trials] for mode in ("calibrated", "paired")}
-    print(json.dumps({
-        "benchmark": "litmus_paired", "problems": list(PROBLEMS), "languages": LANGUAGES, "repeat": REPEAT,
-        "best_attainable_time%": round(statistics.fmean(attainable), 4),
-        "time%_of_fastest": {mode: _summary(values) for mode, values in overall.items()},
-        "trials": trials,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "litmus_paired",
+                "problems": list(PROBLEMS),
+                "languages": LANGUAGES,
+                "repeat": REPEAT,
+                "best_attainable_time%": round(statistics.fmean(attainable), 4),
+                "time%_of_fastest": {mode: _summary(values) for mode, values in overall.items()},
+                "trials": trials,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from afterburner_core.sandbox.scheduler import core_layout
+from afterburner_core.sandbox.scheduling.scheduler import core_layout
 
 RESULTS = Path(__file__).with_name("results")
 REPO = Path(__file__).resolve().parents[1]
@@ -37,8 +37,14 @@ def _demo(cache: Path, extra: list[str], keep: Path | None = None) -> tuple[dict
     env = {**os.environ, "AFTERBURNER_CACHE": str(cache)}
     with tempfile.TemporaryDirectory(prefix="afterburner-repro-") as out:
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "afterburner_core", "demo", "--json", "--out", out, *extra],
-                              capture_output=True, text=True, env=env, cwd=REPO, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "afterburner_core", "demo", "--json", "--out", out, *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=False,
+        )
         elapsed = time.monotonic() - started
     if proc.returncode != 0:
         raise RuntimeError(f"the demo failed: {proc.stderr[-1500:]}")
@@ -65,16 +71,19 @@ def condition(name: str, runs: int, extra: list[str], keep: Path | None = None) 
         results = []
         for number in range(runs):
             data, seconds = _demo(cache, extra, keep / f"{name}-{number + 1}.json" if keep else None)
-            results.append({
-                "wall_s": round(seconds, 1),
-                "overall": _points(data["overall"]),
-                "by_language": {k: _points(v) for k, v in data["by_language"].items()},
-                "by_tag": {k: _points(v) for k, v in data.get("by_tag", {}).items()},
-                "human_distribution": data["meta"]["human_distribution"],
-                "drift": {k: (data["meta"].get("drift") or {}).get(k) for k in ("factors", "noise")},
-            })
-            print(f"litmus_repro: {name} run {number + 1}: {results[-1]['overall']} in {seconds:.0f} s",
-                  file=sys.stderr)
+            results.append(
+                {
+                    "wall_s": round(seconds, 1),
+                    "overall": _points(data["overall"]),
+                    "by_language": {k: _points(v) for k, v in data["by_language"].items()},
+                    "by_tag": {k: _points(v) for k, v in data.get("by_tag", {}).items()},
+                    "human_distribution": data["meta"]["human_distribution"],
+                    "drift": {k: (data["meta"].get("drift") or {}).get(k) for k in ("factors", "noise")},
+                }
+            )
+            print(
+                f"litmus_repro: {name} run {number + 1}: {results[-1]['overall']} in {seconds:.0f} s", file=sys.stderr
+            )
     finally:
         if hog is not None:
             hog.kill()
@@ -93,7 +102,9 @@ def condition(name: str, runs: int, extra: list[str], keep: Path | None = None) 
 
 
 def _commit() -> str:
-    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO, check=False)
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO, check=False
+    )
     return proc.stdout.strip() or "unknown"
 
 
@@ -123,11 +134,16 @@ def main() -> None:
     extra = args.demo_args.split()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    conditions = {name: {**condition(name, args.runs, extra, args.keep), "commit": _commit(), "date": _today()}
-                  for name in args.conditions.split(",")}
+    conditions = {
+        name: {**condition(name, args.runs, extra, args.keep), "commit": _commit(), "date": _today()}
+        for name in args.conditions.split(",")
+    }
     earlier = _earlier(args.runs, extra)
-    result = {"runs": args.runs, "demo_args": extra,
-              "conditions": {**{k: v for k, v in earlier.items() if k not in conditions}, **conditions}}
+    result = {
+        "runs": args.runs,
+        "demo_args": extra,
+        "conditions": {**{k: v for k, v in earlier.items() if k not in conditions}, **conditions},
+    }
     worst = max((v for c in result["conditions"].values() for v in c["spread"]["overall"].values()), default=0.0)
     result["max_overall_spread_points"] = worst
     result["target_met"] = worst <= 2.0

@@ -21,9 +21,9 @@ from afterburner_core.host import host_info
 from afterburner_core.models import ExecutionRequest, Limits
 from afterburner_core.paths import cache_root
 from afterburner_core.sandbox.api import Sandbox
-from afterburner_core.sandbox.compile_cache import cache_key
-from afterburner_core.sandbox.isolation import cgroup_version, sandbox_netns
-from afterburner_core.sandbox.scheduler import core_layout
+from afterburner_core.sandbox.measurement.compile_cache import cache_key
+from afterburner_core.sandbox.scheduling.scheduler import core_layout
+from afterburner_core.sandbox.supervision.isolation import cgroup_version, sandbox_netns
 
 IDLE_CPP = "#include <unistd.h>\nint main() { usleep(500000); return 0; }\n"
 BUSY_CPP = """#include <cstdio>
@@ -71,14 +71,16 @@ def _binary_for(sandbox: Sandbox, code: str) -> Path:
     """The cached artifact of `code` (compiled by a first run), to time the bare binary too."""
     report = sandbox.execute(ExecutionRequest(code=code, language="cpp"))
     assert report.compile.ok, report.compile.stderr
-    plan = sandbox.backend.manager.hook.afterburner_compile(language="cpp", source=code, workdir=Path("/tmp"),
-                                                             purpose="program", toolchain=None)
+    plan = sandbox.backend.manager.hook.afterburner_compile(
+        language="cpp", source=code, workdir=Path("/tmp"), purpose="program", toolchain=None
+    )
     key = cache_key(plan)
     return cache_root() / "compile" / key[:2] / key / "main"
 
 
 def _bare_ms(binary: Path, core: int) -> float:
     """Wall time of the binary spawned directly, pinned to the same core, no supervisor."""
+
     def pin() -> None:
         os.sched_setaffinity(0, {core})
 
@@ -90,8 +92,12 @@ def _bare_ms(binary: Path, core: int) -> float:
 def sample_rate(sandbox: Sandbox) -> dict[str, float]:
     idle = sandbox.execute(ExecutionRequest(code=IDLE_CPP, language="cpp"))
     busy = sandbox.execute(ExecutionRequest(code=BUSY_CPP, language="cpp"))
-    return {"idle_hz": idle.sample_hz or 0.0, "busy_hz": busy.sample_hz or 0.0,
-            "idle_samples": idle.samples, "busy_samples": busy.samples}
+    return {
+        "idle_hz": idle.sample_hz or 0.0,
+        "busy_hz": busy.sample_hz or 0.0,
+        "idle_samples": idle.samples,
+        "busy_samples": busy.samples,
+    }
 
 
 def overhead_and_repeatability(sandbox: Sandbox, runs: int) -> dict[str, float]:
@@ -125,7 +131,9 @@ def accuracy(sandbox: Sandbox) -> dict[str, float]:
     # a linear fall while it is unmapped (the program times every phase; the exit that follows holds
     # only the baseline, so how long the kernel takes to tear the process down does not matter)
     expected_integral = (
-        base_kb * report.time_ms + 0.5 * block_kb * (t1 - t0) / 1e6 + block_kb * (t2 - t1) / 1e6
+        base_kb * report.time_ms
+        + 0.5 * block_kb * (t1 - t0) / 1e6
+        + block_kb * (t2 - t1) / 1e6
         + 0.5 * block_kb * (t3 - t2) / 1e6
     )
     return {
@@ -139,10 +147,15 @@ def accuracy(sandbox: Sandbox) -> dict[str, float]:
 
 
 def timeout_accuracy(sandbox: Sandbox) -> dict[str, float]:
-    report = sandbox.execute(ExecutionRequest(code="int main() { for (;;) {} }\n", language="cpp",
-                                              limits=Limits(timeout_s=1.0)))
-    return {"limit_ms": 1000.0, "measured_ms": report.time_ms, "error_ms": report.time_ms - 1000.0,
-            "verdict": report.verdict.value}
+    report = sandbox.execute(
+        ExecutionRequest(code="int main() { for (;;) {} }\n", language="cpp", limits=Limits(timeout_s=1.0))
+    )
+    return {
+        "limit_ms": 1000.0,
+        "measured_ms": report.time_ms,
+        "error_ms": report.time_ms - 1000.0,
+        "verdict": report.verdict.value,
+    }
 
 
 def throughput(sandbox: Sandbox, count: int) -> dict[str, float]:
@@ -180,8 +193,12 @@ def main() -> None:
     runs = 6 if args.quick else 20
     output = {
         "host": host_info(),
-        "isolation": {"cgroup_version": cgroup_version(), "netns": sandbox_netns() is not None,
-                      "measured_cores": list(core_layout().measured), "housekeeping_core": core_layout().housekeeping},
+        "isolation": {
+            "cgroup_version": cgroup_version(),
+            "netns": sandbox_netns() is not None,
+            "measured_cores": list(core_layout().measured),
+            "housekeeping_core": core_layout().housekeeping,
+        },
         "sample_rate": sample_rate(sandbox),
         "overhead": overhead_and_repeatability(sandbox, runs),
         "accuracy": accuracy(sandbox),

@@ -46,18 +46,19 @@ from afterburner_core.rewards.execution import ExecutionReward, RewardTask
 from afterburner_core.sandbox.api import Sandbox
 
 RESULTS = Path(__file__).resolve().parent / "results" / "reward_throughput.json"
-MIX: dict[str, float] = {"passing_fast": 0.40, "passing_slow": 0.25, "wrong": 0.20, "timeout": 0.05,
-                         "unparsable": 0.10}
+MIX: dict[str, float] = {"passing_fast": 0.40, "passing_slow": 0.25, "wrong": 0.20, "timeout": 0.05, "unparsable": 0.10}
 LOOP = "while True:\n    pass\n"
 PROSE = "Sorting first would probably help here, but I am not sure how to finish it."
 # What generating one step costs on one GPU, the yardstick the reward is compared with.
 TOKENS_PER_COMPLETION = 1024  # assumed: a reasoned code answer; the paper allows up to 8,192
 DECODE_TOKENS_PER_S = 13_000.0
-DECODE_SOURCE = ("NVIDIA NIM LLM benchmarking, 'Performance' page (docs.nvidia.com/nim/benchmarking/llm/1.0.0/"
-                 "performance): Llama-3.1-8B-Instruct, NIM 1.8.0, 12,989-13,348 output tokens/s at 150-250 "
-                 "concurrent requests on one GPU of the H100 class; vLLM on one H100 is at or below this "
-                 "(TensorRT-LLM's own table: LLaMA 7B, one H100, FP8, 5,367 tokens/s at batch 64 with 2,048-token "
-                 "outputs), so the yardstick errs on the fast side and the check is strict")
+DECODE_SOURCE = (
+    "NVIDIA NIM LLM benchmarking, 'Performance' page (docs.nvidia.com/nim/benchmarking/llm/1.0.0/"
+    "performance): Llama-3.1-8B-Instruct, NIM 1.8.0, 12,989-13,348 output tokens/s at 150-250 "
+    "concurrent requests on one GPU of the H100 class; vLLM on one H100 is at or below this "
+    "(TensorRT-LLM's own table: LLaMA 7B, one H100, FP8, 5,367 tokens/s at batch 64 with 2,048-token "
+    "outputs), so the yardstick errs on the fast side and the check is strict"
+)
 
 
 def tagged(code: str) -> str:
@@ -80,7 +81,7 @@ def kinds(total: int, rng: random.Random) -> list[str]:
     """`total` kinds in MIX's proportions (largest remainders), shuffled."""
     exact = {kind: total * share for kind, share in MIX.items()}
     counts = {kind: int(value) for kind, value in exact.items()}
-    for kind in sorted(exact, key=lambda k: exact[k] - counts[k], reverse=True)[:total - sum(counts.values())]:
+    for kind in sorted(exact, key=lambda k: exact[k] - counts[k], reverse=True)[: total - sum(counts.values())]:
         counts[kind] += 1
     pool = [kind for kind, count in counts.items() for _ in range(count)]
     rng.shuffle(pool)
@@ -113,16 +114,24 @@ def build_step(completions: int, rollouts: int, language: str, seed: int) -> tup
         baseline = rng.choice([s.code for s in problem.solutions[language] if s.passed])
         for _ in range(min(rollouts, completions - len(tasks))):
             kind = pool[len(tasks)]
-            tasks.append(RewardTask(completion=completion(problem, language, kind), problem_id=str(problem.problem_id),
-                                    language=language, objective="time", baseline=baseline))
+            tasks.append(
+                RewardTask(
+                    completion=completion(problem, language, kind),
+                    problem_id=str(problem.problem_id),
+                    language=language,
+                    objective="time",
+                    baseline=baseline,
+                )
+            )
     return tasks, pool
 
 
 def measure(backend: str, tasks: list[RewardTask], pool: list[str], timeout_s: float) -> dict[str, Any]:
     """Score the step once on `backend`, timed from the first extraction to the last score."""
     with Sandbox(backend) as sandbox:
-        engine = ExecutionReward(get_reward("afterburner"), "venus-mini", "time", sandbox,
-                                 limits=Limits(timeout_s=timeout_s))
+        engine = ExecutionReward(
+            get_reward("afterburner"), "venus-mini", "time", sandbox, limits=Limits(timeout_s=timeout_s)
+        )
         started = time.perf_counter()
         scored = engine.score(tasks)
         seconds = time.perf_counter() - started
@@ -144,14 +153,14 @@ def measure(backend: str, tasks: list[RewardTask], pool: list[str], timeout_s: f
 
 def verdict(result: dict[str, Any], generation_s: float) -> dict[str, Any]:
     cores = result["parallel"] * result["seconds"] / generation_s
-    return {"meets_assumption": result["seconds"] <= generation_s,
-            "measuring_cores_needed": max(1, math.ceil(cores))}
+    return {"meets_assumption": result["seconds"] <= generation_s, "measuring_cores_needed": max(1, math.ceil(cores))}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", action="append", choices=["local", "ray", "docker"],
-                        help="repeatable (default: local and ray)")
+    parser.add_argument(
+        "--backend", action="append", choices=["local", "ray", "docker"], help="repeatable (default: local and ray)"
+    )
     parser.add_argument("--completions", type=int, default=1024, help="completions in the step")
     parser.add_argument("--rollouts", type=int, default=32, help="rollouts per prompt")
     parser.add_argument("--timeout", type=float, default=1.0, help="per-test time limit, seconds")
@@ -173,16 +182,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for backend in backends:
         result = measure(backend, tasks, pool, args.timeout)
         results[backend] = {**result, **verdict(result, generation_s)}
-        print(f"reward_throughput: {backend}: {result['seconds']} s for {len(tasks)} completions "
-              f"({result['completions_per_s']}/s)", file=sys.stderr, flush=True)
+        print(
+            f"reward_throughput: {backend}: {result['seconds']} s for {len(tasks)} completions "
+            f"({result['completions_per_s']}/s)",
+            file=sys.stderr,
+            flush=True,
+        )
     output = {
         "benchmark": "reward_throughput",
-        "step": {"completions": len(tasks), "prompts": math.ceil(len(tasks) / args.rollouts),
-                 "rollouts": args.rollouts, "language": args.language, "timeout_s": args.timeout,
-                 "mix": dict(Counter(pool)), "reward": "afterburner", "cpus": os.cpu_count()},
-        "assumption": {"tokens_per_completion": args.tokens_per_completion,
-                       "decode_tokens_per_s": args.decode_tokens_per_s, "source": DECODE_SOURCE,
-                       "generation_s": round(generation_s, 1)},
+        "step": {
+            "completions": len(tasks),
+            "prompts": math.ceil(len(tasks) / args.rollouts),
+            "rollouts": args.rollouts,
+            "language": args.language,
+            "timeout_s": args.timeout,
+            "mix": dict(Counter(pool)),
+            "reward": "afterburner",
+            "cpus": os.cpu_count(),
+        },
+        "assumption": {
+            "tokens_per_completion": args.tokens_per_completion,
+            "decode_tokens_per_s": args.decode_tokens_per_s,
+            "source": DECODE_SOURCE,
+            "generation_s": round(generation_s, 1),
+        },
         "backends": results,
     }
     text = json.dumps(output, indent=2)

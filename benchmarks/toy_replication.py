@@ -57,10 +57,16 @@ def build_data(problems: list[str]) -> tuple[list[dict], list[dict]]:
     """SFT rows (every correct short solution) and DPO rows (margin pairs among short solutions)."""
     from afterburner_core.training.data import build_dpo, build_sft
 
-    sft = [row for row in build_sft("venus-mini", "time", ["python"], top_k=100, problems=problems)
-           if len(_code_of(row["response"])) <= MAX_CODE_CHARS]
-    dpo = [row for row in build_dpo("venus-mini", "time", ["python"], problems=problems, min_gain=0.05)
-           if len(_code_of(row["chosen"])) <= MAX_CODE_CHARS and len(_code_of(row["rejected"])) <= MAX_CODE_CHARS]
+    sft = [
+        row
+        for row in build_sft("venus-mini", "time", ["python"], top_k=100, problems=problems)
+        if len(_code_of(row["response"])) <= MAX_CODE_CHARS
+    ]
+    dpo = [
+        row
+        for row in build_dpo("venus-mini", "time", ["python"], problems=problems, min_gain=0.05)
+        if len(_code_of(row["chosen"])) <= MAX_CODE_CHARS and len(_code_of(row["rejected"])) <= MAX_CODE_CHARS
+    ]
     return sft, dpo
 
 
@@ -73,8 +79,18 @@ def _write(rows: list[dict], path: Path, copies: int = 1) -> Path:
     return path
 
 
-def sample_and_score(model_dir: Path, problems: list[str], n: int, temperature: float, max_new_tokens: int,
-                     device: str, seed: int, tag: str, humans: Any, sandbox: Any) -> dict[str, Any]:
+def sample_and_score(
+    model_dir: Path,
+    problems: list[str],
+    n: int,
+    temperature: float,
+    max_new_tokens: int,
+    device: str,
+    seed: int,
+    tag: str,
+    humans: Any,
+    sandbox: Any,
+) -> dict[str, Any]:
     """N samples per problem from `model_dir`, run and placed against the humans (Litmus)."""
     from afterburner_core.datasets import get_problem
     from afterburner_core.generators import get_generator
@@ -85,11 +101,19 @@ def sample_and_score(model_dir: Path, problems: list[str], n: int, temperature: 
     generator = get_generator(f"transformers:{model_dir}", device=device, dtype="float32", batch_size=n)
     problem_objs = {pid: get_problem(pid, "venus-mini") for pid in problems}
     started = time.time()
-    outputs = generator.generate([build_messages(problem_objs[pid], "python", "time") for pid in problems], n=n,
-                                 temperature=temperature, max_new_tokens=max_new_tokens, seed=seed)
+    outputs = generator.generate(
+        [build_messages(problem_objs[pid], "python", "time") for pid in problems],
+        n=n,
+        temperature=temperature,
+        max_new_tokens=max_new_tokens,
+        seed=seed,
+    )
     gen_s = time.time() - started
-    samples = [Sample(pid, "python", _code_of(text), tag) for pid, texts in zip(problems, outputs, strict=True)
-               for text in texts]
+    samples = [
+        Sample(pid, "python", _code_of(text), tag)
+        for pid, texts in zip(problems, outputs, strict=True)
+        for text in texts
+    ]
     started = time.time()
     reports = run_samples(samples, problem_objs, sandbox, 1, Limits(), lambda s, r: None)
     run_s = time.time() - started
@@ -106,20 +130,29 @@ def sample_and_score(model_dir: Path, problems: list[str], n: int, temperature: 
             "median_time_ms_passing": times[len(times) // 2] if times else None,
         }
     del generator
-    return {"scores": {k: round(v * 100, 1) for k, v in agg.scores.items()},
-            "ci95": {k: [round(lo * 100, 1), round(hi * 100, 1)] for k, (lo, hi) in agg.ci.items()},
-            "samples": agg.samples, "per_problem": per_problem,
-            "generate_s": round(gen_s, 1), "run_s": round(run_s, 1)}
+    return {
+        "scores": {k: round(v * 100, 1) for k, v in agg.scores.items()},
+        "ci95": {k: [round(lo * 100, 1), round(hi * 100, 1)] for k, (lo, hi) in agg.ci.items()},
+        "samples": agg.samples,
+        "per_problem": per_problem,
+        "generate_s": round(gen_s, 1),
+        "run_s": round(run_s, 1),
+    }
 
 
 def _curve(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Per GRPO step: mean reward, pass rate, mean efficiency (from the reward-components history)."""
     out = []
     for i, entry in enumerate(summary.get("reward_components", [])):
-        out.append({"step": i + 1, "reward_mean": entry.get("reward_mean"),
-                    "pass_rate": entry.get("afterburner/pass_rate"),
-                    "efficiency": entry.get("afterburner/efficiency"),
-                    "format": entry.get("afterburner/format")})
+        out.append(
+            {
+                "step": i + 1,
+                "reward_mean": entry.get("reward_mean"),
+                "pass_rate": entry.get("afterburner/pass_rate"),
+                "efficiency": entry.get("afterburner/efficiency"),
+                "format": entry.get("afterburner/format"),
+            }
+        )
     return out
 
 
@@ -136,10 +169,13 @@ def plot(result: dict[str, Any], path: Path) -> None:
     for i, method in enumerate(methods):
         ev = result["evaluation"][method]
         values = [ev["scores"][m] for m in metrics]
-        errs = [[v - ev["ci95"][m][0] for m, v in zip(metrics, values, strict=True)],
-                [ev["ci95"][m][1] - v for m, v in zip(metrics, values, strict=True)]]
-        left.bar([x + i * width for x in range(len(metrics))], values, width, yerr=errs, capsize=3,
-                 label=method.upper())
+        errs = [
+            [v - ev["ci95"][m][0] for m, v in zip(metrics, values, strict=True)],
+            [ev["ci95"][m][1] - v for m, v in zip(metrics, values, strict=True)],
+        ]
+        left.bar(
+            [x + i * width for x in range(len(metrics))], values, width, yerr=errs, capsize=3, label=method.upper()
+        )
     left.set_xticks([x + width * (len(methods) - 1) / 2 for x in range(len(metrics))], metrics)
     left.set_ylabel("score (%)")
     left.set_ylim(0, 100)
@@ -155,8 +191,10 @@ def plot(result: dict[str, Any], path: Path) -> None:
         right.set_xlabel("GRPO step")
         right.legend()
     right.set_title("GRPO reward curve (execution reward, objective time)")
-    fig.suptitle(f"Toy replication: {result['config']['model']} on venus-mini Python, "
-                 f"{len(result['config']['problems'])} problems, device {result['config']['device']}")
+    fig.suptitle(
+        f"Toy replication: {result['config']['model']} on venus-mini Python, "
+        f"{len(result['config']['problems'])} problems, device {result['config']['device']}"
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -209,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cores)
     wall = time.time()
     timings: dict[str, float] = {}
-    problems = DEFAULT_PROBLEMS[:max(1, min(args.problems, len(DEFAULT_PROBLEMS)))]
+    problems = DEFAULT_PROBLEMS[: max(1, min(args.problems, len(DEFAULT_PROBLEMS)))]
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="toy-replication-"))
     work.mkdir(parents=True, exist_ok=True)
     _seed(args.seed)
@@ -221,56 +259,106 @@ def main(argv: list[str] | None = None) -> int:
     t = time.time()
     sft_rows, dpo_rows = build_data(problems)
     sandbox = Sandbox()
-    humans = human_distribution("venus-mini", [get_problem(p, "venus-mini") for p in problems], ["python"],
-                                sandbox=sandbox)
+    humans = human_distribution(
+        "venus-mini", [get_problem(p, "venus-mini") for p in problems], ["python"], sandbox=sandbox
+    )
     timings["data_s"] = time.time() - t
     log(f"data: {len(sft_rows)} SFT rows, {len(dpo_rows)} DPO pairs over {problems}")
-    base = build_tiny_model(work / "base", vocab_size=2048, hidden_size=args.hidden, layers=args.layers,
-                            seed=args.seed)
+    base = build_tiny_model(work / "base", vocab_size=2048, hidden_size=args.hidden, layers=args.layers, seed=args.seed)
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base)
-    prompt_tokens = max(len(tokenizer(tokenizer.apply_chat_template(
-        build_messages(get_problem(p, "venus-mini"), "python", "time"), tokenize=False, add_generation_prompt=True),
-        add_special_tokens=False)["input_ids"]) for p in problems)
+    prompt_tokens = max(
+        len(
+            tokenizer(
+                tokenizer.apply_chat_template(
+                    build_messages(get_problem(p, "venus-mini"), "python", "time"),
+                    tokenize=False,
+                    add_generation_prompt=True,
+                ),
+                add_special_tokens=False,
+            )["input_ids"]
+        )
+        for p in problems
+    )
     response_tokens = max(len(tokenizer(r["response"], add_special_tokens=False)["input_ids"]) for r in sft_rows)
     max_new = response_tokens + 24
     max_length = prompt_tokens + max_new + 8
     params = sum(p.numel() for p in __import__("transformers").AutoModelForCausalLM.from_pretrained(base).parameters())
     log(f"model: {params / 1e6:.2f} M parameters; prompt ≤ {prompt_tokens} tokens, response ≤ {response_tokens}")
 
-    common = {"languages": ["python"], "problems": problems, "device": args.device, "seed": args.seed,
-              "bf16": False, "save": True, "logging_steps": 1}
+    common = {
+        "languages": ["python"],
+        "problems": problems,
+        "device": args.device,
+        "seed": args.seed,
+        "bf16": False,
+        "save": True,
+        "logging_steps": 1,
+    }
     # -- SFT -------------------------------------------------------------------------------------------
     t = time.time()
     sft_dir = work / "sft"
-    sft_summary = train("sft", SFTTrainConfig(
-        model=str(base), output_dir=str(sft_dir), data=str(_write(sft_rows, work / "data" / "sft.jsonl")),
-        max_steps=args.sft_steps, learning_rate=args.sft_lr, per_device_train_batch_size=4, max_length=max_length,
-        trl={"lr_scheduler_type": "cosine", "warmup_steps": 10, "weight_decay": 0.0}, **common))
+    sft_summary = train(
+        "sft",
+        SFTTrainConfig(
+            model=str(base),
+            output_dir=str(sft_dir),
+            data=str(_write(sft_rows, work / "data" / "sft.jsonl")),
+            max_steps=args.sft_steps,
+            learning_rate=args.sft_lr,
+            per_device_train_batch_size=4,
+            max_length=max_length,
+            trl={"lr_scheduler_type": "cosine", "warmup_steps": 10, "weight_decay": 0.0},
+            **common,
+        ),
+    )
     timings["sft_s"] = time.time() - t
     log(f"SFT: {sft_summary['steps']} steps, loss {sft_summary['train_loss']:.3f}, {timings['sft_s']:.0f}s")
 
     # -- GRPO from the SFT checkpoint -------------------------------------------------------------------
     torch.set_num_threads(max(1, cores - 1))
     t = time.time()
-    grpo_summary = train("grpo", GRPOTrainConfig(
-        model=str(sft_dir), output_dir=str(work / "grpo"), max_steps=args.grpo_steps, learning_rate=args.rl_lr,
-        per_device_train_batch_size=args.generations * len(problems), num_generations=args.generations,
-        max_completion_length=max_new, temperature=args.temperature, beta=0.0,
-        reward=RewardSettings(name="afterburner", repeat=1), **common))
+    grpo_summary = train(
+        "grpo",
+        GRPOTrainConfig(
+            model=str(sft_dir),
+            output_dir=str(work / "grpo"),
+            max_steps=args.grpo_steps,
+            learning_rate=args.rl_lr,
+            per_device_train_batch_size=args.generations * len(problems),
+            num_generations=args.generations,
+            max_completion_length=max_new,
+            temperature=args.temperature,
+            beta=0.0,
+            reward=RewardSettings(name="afterburner", repeat=1),
+            **common,
+        ),
+    )
     timings["grpo_s"] = time.time() - t
     curve = _curve(grpo_summary)
-    log(f"GRPO: {grpo_summary['steps']} steps, {timings['grpo_s']:.0f}s; reward "
-        f"{curve[0]['reward_mean'] if curve else None} → {curve[-1]['reward_mean'] if curve else None}")
+    log(
+        f"GRPO: {grpo_summary['steps']} steps, {timings['grpo_s']:.0f}s; reward "
+        f"{curve[0]['reward_mean'] if curve else None} → {curve[-1]['reward_mean'] if curve else None}"
+    )
 
     # -- DPO from the SFT checkpoint --------------------------------------------------------------------
     torch.set_num_threads(cores)
     t = time.time()
-    dpo_summary = train("dpo", DPOTrainConfig(
-        model=str(sft_dir), output_dir=str(work / "dpo"), data=str(_write(dpo_rows, work / "data" / "dpo.jsonl")),
-        max_steps=args.dpo_steps, learning_rate=args.rl_lr, per_device_train_batch_size=4, max_length=max_length,
-        beta=0.1, **common))
+    dpo_summary = train(
+        "dpo",
+        DPOTrainConfig(
+            model=str(sft_dir),
+            output_dir=str(work / "dpo"),
+            data=str(_write(dpo_rows, work / "data" / "dpo.jsonl")),
+            max_steps=args.dpo_steps,
+            learning_rate=args.rl_lr,
+            per_device_train_batch_size=4,
+            max_length=max_length,
+            beta=0.1,
+            **common,
+        ),
+    )
     timings["dpo_s"] = time.time() - t
     log(f"DPO: {dpo_summary['steps']} steps, loss {dpo_summary['train_loss']:.3f}, {timings['dpo_s']:.0f}s")
 
@@ -279,35 +367,70 @@ def main(argv: list[str] | None = None) -> int:
     evaluation = {}
     for method in ("sft", "grpo", "dpo"):
         t = time.time()
-        evaluation[method] = sample_and_score(work / method, problems, args.samples, args.temperature, max_new,
-                                              args.device, args.seed + 1, method, humans, sandbox)
+        evaluation[method] = sample_and_score(
+            work / method,
+            problems,
+            args.samples,
+            args.temperature,
+            max_new,
+            args.device,
+            args.seed + 1,
+            method,
+            humans,
+            sandbox,
+        )
         timings[f"eval_{method}_s"] = time.time() - t
         log(f"eval {method}: {evaluation[method]['scores']}")
 
     def delta(method: str) -> dict[str, float]:
-        return {k: round(evaluation[method]["scores"][k] - evaluation["sft"]["scores"][k], 1)
-                for k in evaluation["sft"]["scores"]}
+        return {
+            k: round(evaluation[method]["scores"][k] - evaluation["sft"]["scores"][k], 1)
+            for k in evaluation["sft"]["scores"]
+        }
 
     grpo_delta = delta("grpo")
     result = {
         "benchmark": "toy_replication",
         "claim": "GRPO raises Time% by >= 15 points over the SFT start without lowering Pass@1",
-        "config": {"device": args.device, "problems": problems, "language": "python", "objective": "time",
-                   "model": f"tiny LLaMA {args.layers}x{args.hidden}, {params / 1e6:.2f} M params, from scratch",
-                   "seed": args.seed, "sft_steps": args.sft_steps, "grpo_steps": args.grpo_steps,
-                   "dpo_steps": args.dpo_steps, "grpo_group": args.generations, "grpo_beta": 0.0,
-                   "sft_lr": args.sft_lr, "rl_lr": args.rl_lr, "hidden": args.hidden, "layers": args.layers,
-                   "samples_per_problem": args.samples, "temperature": args.temperature,
-                   "max_code_chars": MAX_CODE_CHARS, "sft_rows": len(sft_rows), "dpo_pairs": len(dpo_rows),
-                   "max_new_tokens": max_new, "torch": torch.__version__},
-        "sft_data": [{"problem_id": r["problem_id"], **{k: r["performance"].get(k) for k in ("value", "unit", "rank", "of", "label")}}
-                     for r in sft_rows],
+        "config": {
+            "device": args.device,
+            "problems": problems,
+            "language": "python",
+            "objective": "time",
+            "model": f"tiny LLaMA {args.layers}x{args.hidden}, {params / 1e6:.2f} M params, from scratch",
+            "seed": args.seed,
+            "sft_steps": args.sft_steps,
+            "grpo_steps": args.grpo_steps,
+            "dpo_steps": args.dpo_steps,
+            "grpo_group": args.generations,
+            "grpo_beta": 0.0,
+            "sft_lr": args.sft_lr,
+            "rl_lr": args.rl_lr,
+            "hidden": args.hidden,
+            "layers": args.layers,
+            "samples_per_problem": args.samples,
+            "temperature": args.temperature,
+            "max_code_chars": MAX_CODE_CHARS,
+            "sft_rows": len(sft_rows),
+            "dpo_pairs": len(dpo_rows),
+            "max_new_tokens": max_new,
+            "torch": torch.__version__,
+        },
+        "sft_data": [
+            {
+                "problem_id": r["problem_id"],
+                **{k: r["performance"].get(k) for k in ("value", "unit", "rank", "of", "label")},
+            }
+            for r in sft_rows
+        ],
         "evaluation": evaluation,
         "delta_vs_sft": {"grpo": grpo_delta, "dpo": delta("dpo")},
         "claim_holds": grpo_delta["time%"] >= 15.0 and grpo_delta["pass@1"] >= 0.0,
         "grpo_curve": curve,
-        "train": {kind: {"steps": s["steps"], "train_loss": s["train_loss"], "seconds": s["seconds"]}
-                  for kind, s in (("sft", sft_summary), ("grpo", grpo_summary), ("dpo", dpo_summary))},
+        "train": {
+            kind: {"steps": s["steps"], "train_loss": s["train_loss"], "seconds": s["seconds"]}
+            for kind, s in (("sft", sft_summary), ("grpo", grpo_summary), ("dpo", dpo_summary))
+        },
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "wall_s": round(time.time() - wall, 1),
     }

@@ -77,7 +77,9 @@ using namespace std;
 ==Code Submission==
 
 int main() {
-""" + CPP_READ_INT_ARRAY + """    int target = 0;
+"""
+    + CPP_READ_INT_ARRAY
+    + """    int target = 0;
     if (scanf("%d", &target) != 1) return 1;
     vector<int> answer = Solution().findPairIndices(values, target);
     string out = "[";
@@ -93,7 +95,9 @@ struct Solution;
 
 ==Code Submission==
 
-""" + RUST_READ_INT_ARRAY + """    let target: i32 = lines.next().unwrap().trim().parse().unwrap();
+"""
+    + RUST_READ_INT_ARRAY
+    + """    let target: i32 = lines.next().unwrap().trim().parse().unwrap();
     let answer = Solution::find_pair_indices(values, target);
     let text: Vec<String> = answer.iter().map(|x| x.to_string()).collect();
     writeln!(io::stdout(), "[{}]", text.join(",")).unwrap();
@@ -139,7 +143,8 @@ func main() {
 \tw.WriteString("]\\n")
 }
 """,
-    "java": JAVA_READ_FIELDS + """\
+    "java": JAVA_READ_FIELDS
+    + """\
         int[] nums = new int[fields.length];
         for (int i = 0; i < fields.length; i++) nums[i] = Integer.parseInt(fields[i].trim());
         int target = Integer.parseInt(in.readLine().trim());
@@ -198,11 +203,15 @@ process.stdout.write(JSON.stringify(_out) + '\\n');
 #include <bits/stdc++.h>
 using namespace std;
 
-""" + CPP_LIST_NODE + """
+"""
+    + CPP_LIST_NODE
+    + """
 ==Code Submission==
 
 int main() {
-""" + CPP_READ_INT_ARRAY + """    ListNode* head = nullptr;
+"""
+    + CPP_READ_INT_ARRAY
+    + """    ListNode* head = nullptr;
     for (size_t i = values.size(); i-- > 0;) head = new ListNode(values[i], head);
     string out = "[";
     for (ListNode* node = Solution().reverseList(head); node; node = node->next)
@@ -216,10 +225,14 @@ use std::io::{self, Read, Write};
 
 struct Solution;
 
-""" + RUST_LIST_NODE + """
+"""
+    + RUST_LIST_NODE
+    + """
 ==Code Submission==
 
-""" + RUST_READ_INT_ARRAY + """    let mut head: Option<Box<ListNode>> = None;
+"""
+    + RUST_READ_INT_ARRAY
+    + """    let mut head: Option<Box<ListNode>> = None;
     for &value in values.iter().rev() {
         head = Some(Box::new(ListNode { val: value, next: head }));
     }
@@ -280,7 +293,8 @@ func main() {
 \tw.WriteString("]\\n")
 }
 """,
-    "java": JAVA_READ_FIELDS + """\
+    "java": JAVA_READ_FIELDS
+    + """\
         ListNode head = null;
         for (int i = fields.length - 1; i >= 0; i--) head = new ListNode(Integer.parseInt(fields[i].trim()), head);
         StringBuilder out = new StringBuilder("[");
@@ -293,7 +307,9 @@ func main() {
     }
 }
 
-""" + JAVA_LIST_NODE + """
+"""
+    + JAVA_LIST_NODE
+    + """
 ==Code Submission==
 """,
 }

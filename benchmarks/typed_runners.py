@@ -96,14 +96,19 @@ def acceptance(sandbox: RetryingSandbox, problems: list[Problem], language: str,
     reports = run_concurrently(sandbox, jobs)
     correct = [r.passed for (kind, _, label), r in zip(kinds, reports, strict=True) if kind == "human" and label]
     wrong = [not r.passed for (kind, _, label), r in zip(kinds, reports, strict=True) if kind == "human" and not label]
-    misbehaving = [f"{title}: {r.verdict.value}" for (kind, title, label), r in zip(kinds, reports, strict=True)
-                   if kind == "human" and r.passed != label]
+    misbehaving = [
+        f"{title}: {r.verdict.value}"
+        for (kind, title, label), r in zip(kinds, reports, strict=True)
+        if kind == "human" and r.passed != label
+    ]
     stub = {title: per_test_ms(r) for (kind, title, _), r in zip(kinds, reports, strict=True) if kind == "stub"}
     return {
         "generate_ms": generation_ms(problems, language),
-        "correct_accepted": f"{sum(correct)}/{len(correct)}", "wrong_rejected": f"{sum(wrong)}/{len(wrong)}",
+        "correct_accepted": f"{sum(correct)}/{len(correct)}",
+        "wrong_rejected": f"{sum(wrong)}/{len(wrong)}",
         "share_as_labelled": round((sum(correct) + sum(wrong)) / max(1, len(correct) + len(wrong)), 4),
-        "misbehaving": misbehaving, "stub_ms_per_test": stub,
+        "misbehaving": misbehaving,
+        "stub_ms_per_test": stub,
     }
 
 
@@ -115,8 +120,9 @@ def versus_hand_written(sandbox: RetryingSandbox, problems: dict[str, Problem], 
         stub = starter_code(parse_signature(problem.metadata), language, "default")
         tests = problem_tests(problem)
         generated = ProblemRunRequest(problem=accept_any_json(problem), code=stub, language=language, tests=tests)
-        written = ProblemRunRequest(problem=accept_any_json(problem, hand[language], language), code=stub,
-                                    language=language, tests=tests)
+        written = ProblemRunRequest(
+            problem=accept_any_json(problem, hand[language], language), code=stub, language=language, tests=tests
+        )
         samples: dict[str, list[float]] = {"generated": [], "hand_written": []}
         for _ in range(repeat):
             for name, request in (("generated", generated), ("hand_written", written)):
@@ -127,9 +133,12 @@ def versus_hand_written(sandbox: RetryingSandbox, problems: dict[str, Problem], 
                 samples[name].append(value)
         generated_ms = statistics.median(samples["generated"])
         hand_ms = statistics.median(samples["hand_written"])
-        results[title] = {"tests": len(tests), "generated_ms_per_test": round(generated_ms, 4),
-                          "hand_written_ms_per_test": round(hand_ms, 4),
-                          "ratio": round(generated_ms / hand_ms, 3) if hand_ms > 0 else None}
+        results[title] = {
+            "tests": len(tests),
+            "generated_ms_per_test": round(generated_ms, 4),
+            "hand_written_ms_per_test": round(hand_ms, 4),
+            "ratio": round(generated_ms / hand_ms, 3) if hand_ms > 0 else None,
+        }
     return results
 
 
@@ -144,17 +153,23 @@ def main() -> None:
     languages = {}
     for language in available_languages():
         print(f"typed_runners: {language}", file=sys.stderr)
-        languages[language] = {**acceptance(sandbox, problems, language, args.repeat),
-                               "versus_hand_written": versus_hand_written(sandbox, by_title, language, args.repeat)}
-    ratios = [pair["ratio"] for entry in languages.values() for pair in entry["versus_hand_written"].values()
-              if pair["ratio"]]
+        languages[language] = {
+            **acceptance(sandbox, problems, language, args.repeat),
+            "versus_hand_written": versus_hand_written(sandbox, by_title, language, args.repeat),
+        }
+    ratios = [
+        pair["ratio"] for entry in languages.values() for pair in entry["versus_hand_written"].values() if pair["ratio"]
+    ]
     document = {
-        "problems": [p.title for p in problems], "repeat": args.repeat,
+        "problems": [p.title for p in problems],
+        "repeat": args.repeat,
         "load_average_start_end": [load_at_start, round(os.getloadavg()[0], 2)],
         "summary": {
             "share_as_labelled": {k: v["share_as_labelled"] for k, v in languages.items()},
-            "stub_ms_per_test_median": {k: statistics.median(x for x in v["stub_ms_per_test"].values() if x is not None)
-                                        for k, v in languages.items()},
+            "stub_ms_per_test_median": {
+                k: statistics.median(x for x in v["stub_ms_per_test"].values() if x is not None)
+                for k, v in languages.items()
+            },
             "generated_over_hand_written_geomean": round(statistics.geometric_mean(ratios), 3) if ratios else None,
             "generated_over_hand_written_range": [min(ratios), max(ratios)] if ratios else None,
         },

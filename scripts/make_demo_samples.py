@@ -24,8 +24,14 @@ def main() -> None:
             correct = [s for s in solutions if s.passed]
             wrong = [s for s in solutions if not s.passed]
             first, last = correct[0], correct[-1]
-            rows.append({"problem_id": title, "language": language, "tag": "model-a",
-                         "completion": f"Here is an efficient solution.\n\n```{FENCE[language]}\n{first.code.strip()}\n```\n"})
+            rows.append(
+                {
+                    "problem_id": title,
+                    "language": language,
+                    "tag": "model-a",
+                    "completion": f"Here is an efficient solution.\n\n```{FENCE[language]}\n{first.code.strip()}\n```\n",
+                }
+            )
             rows.append({"problem_id": title, "language": language, "tag": "model-b", "code": last.code})
             rows.append({"problem_id": title, "language": language, "tag": "model-c", "code": wrong[0].code})
     path = Path(DATA_DIR) / "demo_samples.jsonl"

@@ -8,13 +8,13 @@ import os
 
 import pytest
 
-from afterburner_core.sandbox.engine import Engine
+from afterburner_core.sandbox.backends.local import LocalBackend
 from tests.helpers import docker_unavailable
 
 
 @pytest.fixture(scope="session")
-def engine() -> Engine:
-    return Engine()
+def engine() -> LocalBackend:
+    return LocalBackend()
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +26,8 @@ def docker_engine():
         if os.environ.get("AFTERBURNER_REQUIRE_DOCKER") == "1":
             pytest.fail(f"docker backend required: {reason}")
         pytest.skip(f"docker backend unavailable: {reason}")
-    from afterburner_core.sandbox.docker_engine import DockerEngine
+    from afterburner_core.sandbox.backends.docker import DockerBackend
 
-    backend = DockerEngine()
+    backend = DockerBackend()
     yield backend
     backend.close()

@@ -116,9 +116,9 @@ SOLUTIONS: dict[str, dict[str, str]] = {
     "runtime_error": {
         "python": "class Solution:\n    def total(self, nums):\n        raise ValueError('boom')\n",
         "cpp": "class Solution {\npublic:\n    long long total(vector<long long>& v) { volatile int *p = nullptr; *p = 1; return 0; }\n};\n",
-        "rust": "impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { panic!(\"boom\") }\n}\n",
-        "go": "func total(v []int64) int64 {\n\tpanic(\"boom\")\n}\n",
-        "java": "class Solution {\n    public long total(long[] v) { throw new IllegalStateException(\"boom\"); }\n}\n",
+        "rust": 'impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { panic!("boom") }\n}\n',
+        "go": 'func total(v []int64) int64 {\n\tpanic("boom")\n}\n',
+        "java": 'class Solution {\n    public long total(long[] v) { throw new IllegalStateException("boom"); }\n}\n',
         "javascript": "var total = function(nums) {\n    throw new Error('boom');\n};\n",
     },
     "time_limit": {
@@ -140,17 +140,17 @@ SOLUTIONS: dict[str, dict[str, str]] = {
     "output_limit": {
         "python": "class Solution:\n    def total(self, nums):\n        while True:\n            print('y' * 1000)\n",
         "cpp": "class Solution {\npublic:\n    long long total(vector<long long>& v) { string s(1000, 'y'); while (true) cout << s << '\\n'; return 0; }\n};\n",
-        "rust": "impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { let s = \"y\".repeat(1000); loop { println!(\"{}\", s); } }\n}\n",
-        "go": "func total(v []int64) int64 {\n\tw := bufio.NewWriter(os.Stdout)\n\tfor {\n\t\tfmt.Fprintln(w, \"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\")\n\t}\n}\n",
-        "java": "class Solution {\n    public long total(long[] v) { while (true) System.out.println(\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"); }\n}\n",
+        "rust": 'impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { let s = "y".repeat(1000); loop { println!("{}", s); } }\n}\n',
+        "go": 'func total(v []int64) int64 {\n\tw := bufio.NewWriter(os.Stdout)\n\tfor {\n\t\tfmt.Fprintln(w, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy")\n\t}\n}\n',
+        "java": 'class Solution {\n    public long total(long[] v) { while (true) System.out.println("yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"); }\n}\n',
         "javascript": "var total = function(nums) {\n    while (true) console.log('y'.repeat(1000));\n};\n",
     },
     "compile_error": {
         "python": "class Solution:\n    def total(self, nums)\n        return sum(nums)\n",
         "cpp": "class Solution {\npublic:\n    long long total(vector<long long>& v) { return undefined_name; }\n};\n",
-        "rust": "impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { \"not a number\" }\n}\n",
-        "go": "func total(v []int64) int64 {\n\treturn \"text\"\n}\n",
-        "java": "class Solution {\n    public long total(long[] v) { return \"text\"; }\n}\n",
+        "rust": 'impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { "not a number" }\n}\n',
+        "go": 'func total(v []int64) int64 {\n\treturn "text"\n}\n',
+        "java": 'class Solution {\n    public long total(long[] v) { return "text"; }\n}\n',
         "javascript": "var total = function(nums) {\n    return nums.reduce((a, b) => a + b, 0;\n};\n",
     },
 }
@@ -159,8 +159,8 @@ SOLUTIONS: dict[str, dict[str, str]] = {
 PROGRAMS = {
     "python": "import sys\nprint(sum(int(x) for x in sys.stdin.read().split()))\n",
     "cpp": "#include <iostream>\nint main() { long long s = 0, x; while (std::cin >> x) s += x; std::cout << s << std::endl; }\n",
-    "rust": "use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap();\n    let t: i64 = s.split_whitespace().map(|x| x.parse::<i64>().unwrap()).sum(); println!(\"{}\", t); }\n",
-    "go": "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tvar s, x int64\n\tfor {\n\t\tif _, err := fmt.Scan(&x); err != nil {\n\t\t\tbreak\n\t\t}\n\t\ts += x\n\t}\n\tfmt.Println(s)\n}\n",
+    "rust": 'use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap();\n    let t: i64 = s.split_whitespace().map(|x| x.parse::<i64>().unwrap()).sum(); println!("{}", t); }\n',
+    "go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tvar s, x int64\n\tfor {\n\t\tif _, err := fmt.Scan(&x); err != nil {\n\t\t\tbreak\n\t\t}\n\t\ts += x\n\t}\n\tfmt.Println(s)\n}\n',
     "java": "import java.util.*;\npublic class Summer { public static void main(String[] a) { Scanner sc = new Scanner(System.in); long s = 0; while (sc.hasNextLong()) s += sc.nextLong(); System.out.println(s); } }\n",
     "javascript": "const t = require('fs').readFileSync(0, 'utf8').split(/\\s+/).filter(Boolean).map(Number);\nconsole.log(t.reduce((a, b) => a + b, 0));\n",
 }

@@ -32,8 +32,10 @@ def require_language(key: str) -> None:
 
 # What the tests that drive verl's and OpenRLHF's own code need; their other dependencies (pinned
 # torch, transformers, vLLM, deepspeed) would replace this project's, hence --no-deps.
-RL_LIBRARIES = ("pip install --no-deps verl==0.9.1 tensordict==0.10.0 pyvers omegaconf==2.4.0 "
-                "antlr4-python3-runtime==4.9.3 codetiming openrlhf==0.11.2 pylatexenc && pip install aiohttp")
+RL_LIBRARIES = (
+    "pip install --no-deps verl==0.9.1 tensordict==0.10.0 pyvers omegaconf==2.4.0 "
+    "antlr4-python3-runtime==4.9.3 codetiming openrlhf==0.11.2 pylatexenc && pip install aiohttp"
+)
 
 
 def require_module(name: str) -> None:
@@ -55,8 +57,9 @@ def docker_unavailable() -> str | None:
         client = docker_client()
     except Exception as exc:
         return str(exc)
-    missing = [info.docker_image for info in get_manager().languages.values()
-               if not client.images.list(name=info.docker_image)]
+    missing = [
+        info.docker_image for info in get_manager().languages.values() if not client.images.list(name=info.docker_image)
+    ]
     return f"images missing: {', '.join(missing)} (afterburner images build)" if missing else None
 
 

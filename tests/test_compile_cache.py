@@ -10,17 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from afterburner_core.models import ExecutionRequest
-from afterburner_core.sandbox.engine import Engine
+from afterburner_core.sandbox.backends.local import LocalBackend
 from tests.helpers import require_language
 
 
 def _unique_cpp() -> str:
-    return f"// {uuid.uuid4().hex}\n#include <cstdio>\nint main() {{ std::puts(\"hi\"); }}\n"
+    return f'// {uuid.uuid4().hex}\n#include <cstdio>\nint main() {{ std::puts("hi"); }}\n'
 
 
 def test_concurrent_requests_compile_once_across_threads() -> None:
     require_language("cpp")
-    engine = Engine(parallel=4)  # more workers than cores: they queue for cores, not for the compiler
+    engine = LocalBackend(parallel=4)  # more workers than cores: they queue for cores, not for the compiler
     code = _unique_cpp()
     with ThreadPoolExecutor(4) as pool:
         reports = list(pool.map(engine.execute, [ExecutionRequest(code=code, language="cpp")] * 4))
@@ -40,7 +40,7 @@ def test_concurrent_processes_compile_once(tmp_path: Path) -> None:
 
 def test_compile_errors_are_cached_with_their_message() -> None:
     require_language("cpp")
-    engine = Engine()
+    engine = LocalBackend()
     code = _unique_cpp() + "int broken( {\n"
     first = engine.execute(ExecutionRequest(code=code, language="cpp"))
     second = engine.execute(ExecutionRequest(code=code, language="cpp"))

@@ -46,10 +46,15 @@ print(json.dumps({
 @pytest.mark.parametrize("verdict", list(SOLUTIONS))
 def test_same_verdicts_as_local(docker_engine, language: str, verdict: str) -> None:
     tests = PROBLEM.test_cases[:1] if verdict == "time_limit" else None
-    report = docker_engine.run_problem(ProblemRunRequest(
-        problem=PROBLEM, code=SOLUTIONS[verdict][language], language=language,
-        limits=LIMITS.get(verdict, Limits()), tests=tests,
-    ))
+    report = docker_engine.run_problem(
+        ProblemRunRequest(
+            problem=PROBLEM,
+            code=SOLUTIONS[verdict][language],
+            language=language,
+            limits=LIMITS.get(verdict, Limits()),
+            tests=tests,
+        )
+    )
     assert report.verdict == Verdict(verdict), (report.verdict, report.stderr, report.failing_test)
     assert report.backend == "docker"
     if verdict == "accepted":
@@ -111,8 +116,8 @@ def test_cached_artifacts_cannot_be_rewritten(docker_engine) -> None:
     """The compile cache is read-only inside containers: no job can poison another's binary."""
     code = (
         "#include <cstdio>\n#include <unistd.h>\n#include <climits>\n"
-        "int main(){ char self[PATH_MAX]; ssize_t n = readlink(\"/proc/self/exe\", self, sizeof self - 1);\n"
-        " self[n] = 0; FILE *f = fopen(self, \"r+\"); std::printf(\"%s\\n\", f ? \"writable\" : \"read-only\"); }\n"
+        'int main(){ char self[PATH_MAX]; ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);\n'
+        ' self[n] = 0; FILE *f = fopen(self, "r+"); std::printf("%s\\n", f ? "writable" : "read-only"); }\n'
     )
     report = docker_engine.execute(ExecutionRequest(code=code, language="cpp"))
     assert report.verdict == Verdict.accepted, report.stderr
@@ -134,14 +139,28 @@ def test_broken_container_is_replaced(docker_engine) -> None:
 
 
 def test_close_touches_only_its_own_containers(docker_engine) -> None:
-    from afterburner_core.sandbox.docker_engine import DockerEngine
+    from afterburner_core.sandbox.backends.docker import DockerBackend
 
     bystander = subprocess.run(
-        ["docker", "run", "-d", "--rm", "--label", "org.afterburner.pool=someone-else", "--network", "none",
-         "afterburner/python:latest", "sleep", "60"], capture_output=True, text=True, check=True,
+        [
+            "docker",
+            "run",
+            "-d",
+            "--rm",
+            "--label",
+            "org.afterburner.pool=someone-else",
+            "--network",
+            "none",
+            "afterburner/python:latest",
+            "sleep",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     try:
-        other = DockerEngine(parallel=1)
+        other = DockerBackend(parallel=1)
         assert other.execute(ExecutionRequest(code="print(2)", language="python")).stdout == "2\n"
         ours = _pool_containers(other)
         assert ours
@@ -159,9 +178,9 @@ def test_cold_mode_starts_one_container_per_job() -> None:
 
     if docker_unavailable():
         pytest.skip("docker unavailable")
-    from afterburner_core.sandbox.docker_engine import DockerEngine
+    from afterburner_core.sandbox.backends.docker import DockerBackend
 
-    cold = DockerEngine(parallel=1, warm=False)
+    cold = DockerBackend(parallel=1, warm=False)
     try:
         for _ in range(2):
             report = cold.execute(ExecutionRequest(code="int main(){return 3;}", language="cpp"))
@@ -173,8 +192,18 @@ def test_cold_mode_starts_one_container_per_job() -> None:
 
 def _pool_containers(engine) -> list[str]:
     out = subprocess.run(
-        ["docker", "ps", "-a", "--format", "{{.Names}}", "--filter", f"label=org.afterburner.pool={engine.containers.pool_id}"],
-        capture_output=True, text=True, check=True,
+        [
+            "docker",
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}",
+            "--filter",
+            f"label=org.afterburner.pool={engine.containers.pool_id}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return sorted(out.split())
 
@@ -211,8 +240,9 @@ def test_service_on_the_docker_backend(docker_engine) -> None:
     from afterburner_core.server.app import create_app
 
     with Sandbox("docker", parallel=1) as sandbox, TestClient(create_app(backend="docker", sandbox=sandbox)) as client:
-        response = client.post("/execute", json={"code": "print(input()[::-1])", "language": "python",
-                                                 "stdin": "abc\n"})
+        response = client.post(
+            "/execute", json={"code": "print(input()[::-1])", "language": "python", "stdin": "abc\n"}
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["backend"] == "docker" and body["stdout"] == "cba\n"

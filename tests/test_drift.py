@@ -19,26 +19,53 @@ from tests.helpers import require_language
 
 
 def _report(cpu: float, memory: float = 1000.0, passed: bool = True) -> RunReport:
-    return RunReport(verdict=Verdict.accepted if passed else Verdict.wrong_answer, passed=passed, language="python",
-                     compile=CompileInfo(ok=True), time_ms=cpu * 1.1, cpu_ms=cpu, memory_kb=memory,
-                     integral_kb_ms=cpu * memory, repeats=3,
-                     ci=Interval(cpu_ms=(cpu * 0.9, cpu * 1.1), time_ms=(cpu, cpu * 1.2)))
+    return RunReport(
+        verdict=Verdict.accepted if passed else Verdict.wrong_answer,
+        passed=passed,
+        language="python",
+        compile=CompileInfo(ok=True),
+        time_ms=cpu * 1.1,
+        cpu_ms=cpu,
+        memory_kb=memory,
+        integral_kb_ms=cpu * memory,
+        repeats=3,
+        ci=Interval(cpu_ms=(cpu * 0.9, cpu * 1.1), time_ms=(cpu, cpu * 1.2)),
+    )
 
 
 def _anchor(language: str, cpu: float, index: int = 0) -> Anchor:
     problem = get_problem("run-length-encode")
     job = venus.SolutionJob(problem, language, index, True, "", "")
-    return Anchor(problem, language, job, {"time": cpu * 1.1, "cpu": cpu, "memory": 1000.0, "integral": cpu * 1000.0},
-                  "harness" if language in ("python", "java") else "process")
+    return Anchor(
+        problem,
+        language,
+        job,
+        {"time": cpu * 1.1, "cpu": cpu, "memory": 1000.0, "integral": cpu * 1000.0},
+        "harness" if language in ("python", "java") else "process",
+    )
 
 
 def test_each_measurement_mode_drifts_by_the_median_of_its_anchors() -> None:
     """Process-per-test languages carry each test's start-up, which drifts on its own: C++ and Rust
     share one factor, Python and Java another; a failed anchor does not count."""
-    anchors = [_anchor("python", 10.0), _anchor("python", 20.0, 1), _anchor("java", 40.0),
-               _anchor("cpp", 5.0), _anchor("cpp", 5.0, 1), _anchor("rust", 8.0), _anchor("rust", 8.0, 1)]
-    reports = [_report(12.0), _report(30.0), _report(44.0),  # harness: 1.2, 1.5, 1.1
-               _report(7.0), _report(1.0, passed=False), _report(11.2), _report(12.8)]  # process: 1.4, 1.4, 1.6
+    anchors = [
+        _anchor("python", 10.0),
+        _anchor("python", 20.0, 1),
+        _anchor("java", 40.0),
+        _anchor("cpp", 5.0),
+        _anchor("cpp", 5.0, 1),
+        _anchor("rust", 8.0),
+        _anchor("rust", 8.0, 1),
+    ]
+    reports = [
+        _report(12.0),
+        _report(30.0),
+        _report(44.0),  # harness: 1.2, 1.5, 1.1
+        _report(7.0),
+        _report(1.0, passed=False),
+        _report(11.2),
+        _report(12.8),
+    ]  # process: 1.4, 1.4, 1.6
     drift = measure_drift(anchors, reports)
     assert drift.factors["harness"]["cpu"] == pytest.approx(1.2)
     assert drift.factors["process"]["cpu"] == pytest.approx(1.4)
@@ -64,8 +91,9 @@ def test_rescaling_moves_speed_quantities_and_their_intervals_but_never_memory()
     humans = HumanDistribution()
     humans.add("p", "python", _report(10.0), "calibration")
     humans.add("p", "go", _report(10.0), "calibration")
-    drift = Drift({"harness": {"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}}, {"python": "harness"},
-                  0.1, [], {})
+    drift = Drift(
+        {"harness": {"time": 1.5, "cpu": 2.0, "memory": 3.0, "integral": 2.5}}, {"python": "harness"}, 0.1, [], {}
+    )
     scaled = rescale(humans, drift)
     assert scaled.values("p", "python", "cpu") == [pytest.approx(20.0)]
     assert scaled.spans("p", "python", "cpu") == [(pytest.approx(18.0), pytest.approx(22.0))]
@@ -82,7 +110,7 @@ def test_the_anchor_is_the_calibrated_human_in_the_middle(tmp_path_factory: pyte
 
     problem = get_problem("run-length-encode")
     jobs = venus.solution_jobs([problem], ["python"], only_correct=True)
-    cpus = [50.0, 10.0, 30.0, 20.0, 40.0, 60.0][:len(jobs)]
+    cpus = [50.0, 10.0, 30.0, 20.0, 40.0, 60.0][: len(jobs)]
     with private_calibration(tmp_path_factory):
         assert choose_anchors("venus-mini", [(problem, "python")]) == []  # nothing calibrated: no anchor
         calibration.merge_calibration("venus-mini", jobs, [_report(c) for c in cpus], 3)
@@ -94,8 +122,7 @@ def test_the_anchor_is_the_calibrated_human_in_the_middle(tmp_path_factory: pyte
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The humans are calibrated, then the calibration is edited as if the host had run them at a
     quarter of its speed. Unanchored, the samples (copies of those humans) look far faster than
     humans; with anchors, the drift (about 0.25) is measured and they score as before the edit."""

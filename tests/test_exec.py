@@ -31,8 +31,14 @@ CPP_CASES = {
     "abort": ("#include <cstdlib>\nint main() { std::abort(); }\n", Verdict.runtime_error),
     "loop": ("int main() { volatile unsigned long x = 0; for (;;) x++; }\n", Verdict.time_limit),
     "sleep": ("#include <unistd.h>\nint main() { sleep(100); }\n", Verdict.time_limit),
-    "memory": ("#include <vector>\n#include <cstring>\nint main() { std::vector<char*> v; for (;;) { char *p = new char[1<<24]; std::memset(p, 1, 1<<24); v.push_back(p); } }\n", Verdict.memory_limit),
-    "flood": ("#include <cstdio>\nint main() { for (;;) std::puts(\"flood flood flood flood\"); }\n", Verdict.output_limit),
+    "memory": (
+        "#include <vector>\n#include <cstring>\nint main() { std::vector<char*> v; for (;;) { char *p = new char[1<<24]; std::memset(p, 1, 1<<24); v.push_back(p); } }\n",
+        Verdict.memory_limit,
+    ),
+    "flood": (
+        '#include <cstdio>\nint main() { for (;;) std::puts("flood flood flood flood"); }\n',
+        Verdict.output_limit,
+    ),
     "syntax": ("int main() { return }\n", Verdict.compile_error),
 }
 
@@ -97,9 +103,29 @@ def test_cli_exec_json(tmp_path: Path) -> None:
     result = run_cli("exec", str(src), "-l", "python3", "--stdin", str(stdin), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    for field in ("verdict", "passed", "tests_passed", "tests_total", "language", "backend", "compile", "time_ms",
-                  "cpu_ms", "memory_kb", "integral_kb_ms", "instructions", "sample_hz", "samples", "repeats", "ci",
-                  "exit_code", "signal", "stdout", "stderr", "failing_test"):
+    for field in (
+        "verdict",
+        "passed",
+        "tests_passed",
+        "tests_total",
+        "language",
+        "backend",
+        "compile",
+        "time_ms",
+        "cpu_ms",
+        "memory_kb",
+        "integral_kb_ms",
+        "instructions",
+        "sample_hz",
+        "samples",
+        "repeats",
+        "ci",
+        "exit_code",
+        "signal",
+        "stdout",
+        "stderr",
+        "failing_test",
+    ):
         assert field in report
     assert report["stdout"] == "cba\n"
 
@@ -187,7 +213,17 @@ def test_runs_work_with_the_cache_under_tmp(tmp_path: Path, language: str) -> No
     from tests.corpus import PROBLEM
 
     problem.write_text(PROBLEM.model_dump_json())
-    result = run_cli("run", str(solution), "-p", str(PROBLEM.problem_id), "-d", str(problem), "-l", language,
-                     "--json", env={"AFTERBURNER_CACHE": str(tmp_path / "cache")})
+    result = run_cli(
+        "run",
+        str(solution),
+        "-p",
+        str(PROBLEM.problem_id),
+        "-d",
+        str(problem),
+        "-l",
+        language,
+        "--json",
+        env={"AFTERBURNER_CACHE": str(tmp_path / "cache")},
+    )
     assert result.returncode == 0, result.stdout[-800:] + result.stderr[-800:]
     assert json.loads(result.stdout)["verdict"] == "accepted"

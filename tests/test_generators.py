@@ -15,6 +15,8 @@ from afterburner_core.plugins import get_manager
 from tests.tiny_model import build_tiny_model
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Write code: print(1)"}]
+
+
 @pytest.fixture(scope="module")
 def tiny_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("tiny")
@@ -92,8 +94,10 @@ class ChatServer(BaseHTTPRequestHandler):
             return
         last = body["messages"][-1]["content"]
         count = min(body.get("n", 1), 2)  # like servers that cap n: the client must ask again
-        choices = [{"index": i, "message": {"role": "assistant", "content": f"echo {i}: {last}"},
-                    "finish_reason": "stop"} for i in range(count)]
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": f"echo {i}: {last}"}, "finish_reason": "stop"}
+            for i in range(count)
+        ]
         self._send(200, {"id": "x", "object": "chat.completion", "choices": choices})
 
     def _send(self, status: int, data: dict, headers: dict[str, str] | None = None) -> None:
@@ -123,8 +127,9 @@ def test_openai_generator_against_a_local_server(chat_server: str, monkeypatch: 
     monkeypatch.setenv("OPENAI_BASE_URL", chat_server)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     generator = get_generator("openai:tiny-served")
-    out = generator.generate([MESSAGES, [{"role": "user", "content": "second"}]], n=3, temperature=0.5,
-                             max_new_tokens=16, seed=7)
+    out = generator.generate(
+        [MESSAGES, [{"role": "user", "content": "second"}]], n=3, temperature=0.5, max_new_tokens=16, seed=7
+    )
     assert out[0] == ["echo 0: Write code: print(1)", "echo 1: Write code: print(1)", "echo 0: Write code: print(1)"]
     assert out[1][0] == "echo 0: second" and len(out[1]) == 3
     first = ChatServer.requests[0]
@@ -156,7 +161,8 @@ def test_openai_generator_retries_connection_errors() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    generator = get_generator("openai:m", base_url=f"http://127.0.0.1:{port}/v1", backoff=0.01, max_retries=1,
-                              timeout=2)
+    generator = get_generator(
+        "openai:m", base_url=f"http://127.0.0.1:{port}/v1", backoff=0.01, max_retries=1, timeout=2
+    )
     with pytest.raises(AfterburnerError, match="ConnectError"):
         generator.generate([MESSAGES])

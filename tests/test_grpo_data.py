@@ -38,8 +38,9 @@ def calibration_dir(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def verl_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("verl")
-    result = run_cli("data", "grpo", "--format", "verl", "--out", str(out), "--json", "-o", "time", "-o", "memory",
-                     *COMMON)
+    result = run_cli(
+        "data", "grpo", "--format", "verl", "--out", str(out), "--json", "-o", "time", "-o", "memory", *COMMON
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["rows"] == 6 and summary["train"] == 4 and summary["test"] == 2  # 3 problems x 2 objectives
@@ -63,14 +64,18 @@ def test_verl_parquet_has_the_fields_verl_reads(verl_dir: Path) -> None:
             label = parse_label(row["reward_model"]["ground_truth"])
             info = row["extra_info"]
             assert info["index"] == index and info["split"] == split
-            assert {k: info[k] for k in ("problem_id", "language", "objective", "baseline", "dataset")} == \
-                label.model_dump()
+            assert {
+                k: info[k] for k in ("problem_id", "language", "objective", "baseline", "dataset")
+            } == label.model_dump()
             problem = get_problem(label.problem_id)
             assert label.baseline in [s.code for s in problem.solutions["python"]]  # an original solution
             system, user = row["prompt"]
             assert system == {"role": "system", "content": SYSTEM_PROMPT} and user["role"] == "user"
-            assert label.baseline.rstrip() in user["content"] and "## Measured performance of the original" in \
-                user["content"] and "Verdict: " in user["content"]
+            assert (
+                label.baseline.rstrip() in user["content"]
+                and "## Measured performance of the original" in user["content"]
+                and "Verdict: " in user["content"]
+            )
     assert {r["extra_info"]["objective"] for r in train} == {"time", "memory"}
     train_ids = {r["extra_info"]["problem_id"] for r in train}
     test_ids = {r["extra_info"]["problem_id"] for r in test}
@@ -88,8 +93,14 @@ def test_verl_parquet_loads_with_datasets_and_verls_dataset(verl_dir: Path, tmp_
     from verl.utils.dataset.rl_dataset import RLHFDataset
 
     tokenizer = AutoTokenizer.from_pretrained(build_tiny_model(tmp_path / "tiny"))
-    config = OmegaConf.create({"max_prompt_length": 16384, "filter_overlong_prompts": True,
-                               "cache_dir": str(tmp_path / "cache"), "filter_overlong_prompts_workers": 1})
+    config = OmegaConf.create(
+        {
+            "max_prompt_length": 16384,
+            "filter_overlong_prompts": True,
+            "cache_dir": str(tmp_path / "cache"),
+            "filter_overlong_prompts_workers": 1,
+        }
+    )
     dataset = RLHFDataset([str(verl_dir / "train.parquet")], tokenizer, config)
     assert len(dataset) == 4
     item = dataset[0]
@@ -97,19 +108,22 @@ def test_verl_parquet_loads_with_datasets_and_verls_dataset(verl_dir: Path, tmp_
     # what verl's reward manager hands the reward, for a completion that is the original solution itself
     label = parse_label(item["reward_model"]["ground_truth"])
     completion = format_response(label.baseline, "python", "the original")
-    row = verl_reward.compute_score(item["data_source"], completion, item["reward_model"]["ground_truth"],
-                                    item["extra_info"], timeout_s=10)
+    row = verl_reward.compute_score(
+        item["data_source"], completion, item["reward_model"]["ground_truth"], item["extra_info"], timeout_s=10
+    )
     assert row["parsable"] == 1.0 and row["format"] == 1.0
-    assert row["acc"] == float(next(s.passed for s in get_problem(label.problem_id).solutions["python"]
-                                    if s.code == label.baseline))
+    assert row["acc"] == float(
+        next(s.passed for s in get_problem(label.problem_id).solutions["python"] if s.code == label.baseline)
+    )
 
 
 def test_openrlhf_jsonl_carries_prompt_and_label(tmp_path: Path) -> None:
     result = run_cli("data", "grpo", "--format", "openrlhf", "--out", str(tmp_path), "--baseline", "none", *COMMON)
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stdout and (tmp_path / "train.jsonl").exists() and (tmp_path / "test.jsonl").exists()
-    rows = [json.loads(line) for name in ("train", "test")
-            for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for name in ("train", "test") for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()
+    ]
     assert len(rows) == 3
     for row in rows:
         assert set(row) == {"prompt", "label", "datasource"} and isinstance(row["label"], str)
@@ -128,13 +142,16 @@ def test_the_split_and_the_originals_are_seeded() -> None:
     assert all(isinstance(r.label, RewardLabel) and r.baseline_verdict is not None for r in first)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--format", "xml"], "--format must be one of verl, openrlhf"),
-    (["--baseline", "best"], "baseline must be one of random, none"),
-    (["--test-fraction", "1"], "test_fraction must be in [0, 1)"),
-    (["-o", "speed"], "unknown objective 'speed'"),
-    (["-l", "cobol"], "unknown language 'cobol'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xml"], "--format must be one of verl, openrlhf"),
+        (["--baseline", "best"], "baseline must be one of random, none"),
+        (["--test-fraction", "1"], "test_fraction must be in [0, 1)"),
+        (["-o", "speed"], "unknown objective 'speed'"),
+        (["-l", "cobol"], "unknown language 'cobol'"),
+    ],
+)
 def test_bad_options_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
     result = run_cli("data", "grpo", "--out", str(tmp_path), "-p", "9001", *args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

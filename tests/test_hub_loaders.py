@@ -16,16 +16,33 @@ datasets = pytest.importorskip("datasets")
 
 RUNNER = "import sys\n==Code Submission==\nprint(Solution().double(int(sys.stdin.read())))\n"
 VENUS_PYTHON_ROW = {
-    "problem_id": 7, "title": "double-it", "question_content": "Double n.", "difficulty": "Easy",
-    "tags": ["math"], "code_prompt": "class Solution:\n    def double(self, n: int) -> int:\n",
-    "test_case_generator": "", "test_case_evaluator": "def evaluate(expected_output, program_output):\n    return expected_output.strip() == program_output.strip()\n",
+    "problem_id": 7,
+    "title": "double-it",
+    "question_content": "Double n.",
+    "difficulty": "Easy",
+    "tags": ["math"],
+    "code_prompt": "class Solution:\n    def double(self, n: int) -> int:\n",
+    "test_case_generator": "",
+    "test_case_evaluator": "def evaluate(expected_output, program_output):\n    return expected_output.strip() == program_output.strip()\n",
     "test_case_runners": RUNNER,
     "test_cases": json.dumps([{"input": "2\n", "output": "4\n"}, {"input": "-3\n", "output": "-6\n"}]),
     "solutions": [
-        {"code": "class Solution:\n    def double(self, n):\n        return 2 * n\n", "status": "success", "passed": True,
-         "time": 12.5, "memory": 9000.0, "integral": 1e5},
-        {"code": "class Solution:\n    def double(self, n):\n        return n + n + 1\n", "status": "success", "passed": False,
-         "time": float("inf"), "memory": float("inf"), "integral": float("inf")},
+        {
+            "code": "class Solution:\n    def double(self, n):\n        return 2 * n\n",
+            "status": "success",
+            "passed": True,
+            "time": 12.5,
+            "memory": 9000.0,
+            "integral": 1e5,
+        },
+        {
+            "code": "class Solution:\n    def double(self, n):\n        return n + n + 1\n",
+            "status": "success",
+            "passed": False,
+            "time": float("inf"),
+            "memory": float("inf"),
+            "integral": float("inf"),
+        },
     ],
 }
 
@@ -47,16 +64,24 @@ def test_venus_python_shape_from_jsonl_and_parquet(tmp_path: Path, engine) -> No
         assert [s.passed for s in problem.solutions["python"]] == [True, False]
         assert len(problem.test_cases) == 2
     require_language("python")
-    good = engine.run_problem(ProblemRunRequest(problem=problem, code=problem.solutions["python"][0].code, language="python"))
-    bad = engine.run_problem(ProblemRunRequest(problem=problem, code=problem.solutions["python"][1].code, language="python"))
+    good = engine.run_problem(
+        ProblemRunRequest(problem=problem, code=problem.solutions["python"][0].code, language="python")
+    )
+    bad = engine.run_problem(
+        ProblemRunRequest(problem=problem, code=problem.solutions["python"][1].code, language="python")
+    )
     assert good.verdict == Verdict.accepted and bad.verdict == Verdict.wrong_answer
 
 
 def test_native_multi_language_shape_with_venus_spellings(tmp_path: Path) -> None:
-    row = {"problem_id": 1, "title": "t", "code_prompt": json.dumps({"python3": "x", "golang": "y"}),
-           "test_case_runners": {"python3": RUNNER, "cpp": "==Code Submission==\n"},
-           "test_cases": [{"input": "1\n", "output": "2\n"}],
-           "solutions": {"python3": ["class Solution: pass"], "c++": [{"code": "int main(){}", "passed": False}]}}
+    row = {
+        "problem_id": 1,
+        "title": "t",
+        "code_prompt": json.dumps({"python3": "x", "golang": "y"}),
+        "test_case_runners": {"python3": RUNNER, "cpp": "==Code Submission==\n"},
+        "test_cases": [{"input": "1\n", "output": "2\n"}],
+        "solutions": {"python3": ["class Solution: pass"], "c++": [{"code": "int main(){}", "passed": False}]},
+    }
     path = tmp_path / "rows.jsonl"
     path.write_text(json.dumps(row) + "\n")
     (problem,) = load_problems(str(path))
@@ -77,12 +102,24 @@ def test_venus_language_config_shape(tmp_path: Path) -> None:
 
 def test_apps_shapes_run_through_the_same_path(tmp_path: Path, engine) -> None:
     rows = [
-        {"problem_id": 3, "question": "Print a+b.", "difficulty": "introductory", "starter_code": "",
-         "solutions": json.dumps(["a, b = map(int, input().split())\nprint(a + b)\n"]),
-         "input_output": json.dumps({"inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10\n"]}), "test_cases": None},
-        {"problem_id": 4, "question": "Echo.", "difficulty": "interview", "starter_code": "",
-         "solutions": json.dumps(["print(input())\n"]),
-         "input_output": None, "test_cases": json.dumps([{"input": "hi\n", "output": "hi\n"}])},
+        {
+            "problem_id": 3,
+            "question": "Print a+b.",
+            "difficulty": "introductory",
+            "starter_code": "",
+            "solutions": json.dumps(["a, b = map(int, input().split())\nprint(a + b)\n"]),
+            "input_output": json.dumps({"inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10\n"]}),
+            "test_cases": None,
+        },
+        {
+            "problem_id": 4,
+            "question": "Echo.",
+            "difficulty": "interview",
+            "starter_code": "",
+            "solutions": json.dumps(["print(input())\n"]),
+            "input_output": None,
+            "test_cases": json.dumps([{"input": "hi\n", "output": "hi\n"}]),
+        },
     ]
     path = tmp_path / "apps.parquet"
     _write_parquet(path, rows)
@@ -91,8 +128,9 @@ def test_apps_shapes_run_through_the_same_path(tmp_path: Path, engine) -> None:
     assert len(problems[0].test_cases) == 2
     require_language("python")
     for problem in problems:
-        report = engine.run_problem(ProblemRunRequest(problem=problem, code=problem.solutions["python"][0].code,
-                                                      language="python"))
+        report = engine.run_problem(
+            ProblemRunRequest(problem=problem, code=problem.solutions["python"][0].code, language="python")
+        )
         assert report.verdict == Verdict.accepted, report
 
 

@@ -28,9 +28,21 @@ def test_python_image_builds_and_runs_as_non_root() -> None:
     result = run_cli("images", "build", "--language", "python3", "--json", timeout=1800)
     assert result.returncode == 0, result.stderr
     probe = subprocess.run(
-        ["docker", "run", "--rm", "--network", "none", "afterburner/python:latest", "python3", "-c",
-         "import os; print(os.getuid())"],
-        capture_output=True, text=True, check=False, timeout=120,
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "afterburner/python:latest",
+            "python3",
+            "-c",
+            "import os; print(os.getuid())",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert probe.stdout.strip() == "10001"
     again = run_cli("images", "build", "--language", "python", "--json")

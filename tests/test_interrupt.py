@@ -74,8 +74,9 @@ def _assert_nothing_left(caller: int, processes: list[psutil.Process], marker: s
             return
         time.sleep(0.02)
     alive = [str(p.pid) for p in processes if _still_running(p)]
-    pytest.fail(f"left after {GRACE_S} s: processes {alive}, marked {marked_processes(marker)}, "
-                f"cgroups {_job_cgroups(caller)}")
+    pytest.fail(
+        f"left after {GRACE_S} s: processes {alive}, marked {marked_processes(marker)}, cgroups {_job_cgroups(caller)}"
+    )
 
 
 def _source(language: str, tmp_path: Path) -> tuple[Path, str]:
@@ -92,8 +93,12 @@ def test_ending_the_cli_ends_the_job(language: str, how: signal.Signals, tmp_pat
         pytest.skip("every signal takes the same path: two languages suffice for SIGINT and SIGHUP")
     require_language(language)
     path, marker = _source(language, tmp_path)
-    cli = subprocess.Popen([sys.executable, "-m", "afterburner_core", "exec", str(path), "-l", language,
-                            "--timeout", "100"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "afterburner_core", "exec", str(path), "-l", language, "--timeout", "100"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     root = psutil.Process(cli.pid)
     processes = _wait_for_program(root, marker)
     cli.send_signal(how)
@@ -106,11 +111,27 @@ def test_ending_a_harness_run_ends_the_job(tmp_path: Path) -> None:
     require_language("python")
     marker = "abint" + secrets.token_hex(6)
     path = tmp_path / "hang.py"
-    path.write_text(f"# {marker}\nclass Solution:\n    def countPairs(self, nums, target):\n        while True:\n"
-                    "            pass\n")
-    cli = subprocess.Popen([sys.executable, "-m", "afterburner_core", "run", str(path), "-p", "count-pairs-with-sum",
-                            "-l", "python", "--timeout", "100"], cwd=REPO, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    path.write_text(
+        f"# {marker}\nclass Solution:\n    def countPairs(self, nums, target):\n        while True:\n            pass\n"
+    )
+    cli = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "afterburner_core",
+            "run",
+            str(path),
+            "-p",
+            "count-pairs-with-sum",
+            "-l",
+            "python",
+            "--timeout",
+            "100",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     root = psutil.Process(cli.pid)
     processes = _wait_for_program(root, marker)
     cli.send_signal(signal.SIGTERM)
@@ -135,8 +156,12 @@ def test_ending_a_library_caller_ends_the_job(language: str, how: signal.Signals
         pytest.skip("the same path for every language: two suffice for SIGKILL")
     require_language(language)
     path, marker = _source(language, tmp_path)
-    caller = subprocess.Popen([sys.executable, "-c", LIBRARY_CALL, str(path), language], cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    caller = subprocess.Popen(
+        [sys.executable, "-c", LIBRARY_CALL, str(path), language],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     processes = _wait_for_program(psutil.Process(caller.pid), marker)
     caller.send_signal(how)
     _assert_nothing_left(caller.pid, processes, marker)
@@ -155,9 +180,12 @@ def test_stopping_the_server_ends_its_jobs(language: str, tmp_path: Path) -> Non
     require_language(language)
     path, marker = _source(language, tmp_path)
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "afterburner_core", "serve", "--port", str(port),
-                               "--log-level", "warning"], cwd=REPO, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "afterburner_core", "serve", "--port", str(port), "--log-level", "warning"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -170,11 +198,19 @@ def test_stopping_the_server_ends_its_jobs(language: str, tmp_path: Path) -> Non
             time.sleep(0.1)
         body = tmp_path / "body.json"  # not in argv: the client must not look like the program
         body.write_text(json.dumps({"code": path.read_text(), "language": language, "timeout": 100}))
-        request = subprocess.Popen([sys.executable, "-c", "import httpx, sys; httpx.post(sys.argv[1], "
-                                    "content=open(sys.argv[2], 'rb').read(), timeout=300, "
-                                    "headers={'content-type': 'application/json'})",
-                                    f"http://127.0.0.1:{port}/execute", str(body)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        request = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import httpx, sys; httpx.post(sys.argv[1], "
+                "content=open(sys.argv[2], 'rb').read(), timeout=300, "
+                "headers={'content-type': 'application/json'})",
+                f"http://127.0.0.1:{port}/execute",
+                str(body),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         processes = _wait_for_program(psutil.Process(server.pid), marker)
         server.send_signal(signal.SIGTERM)
         _assert_nothing_left(server.pid, processes, marker)

@@ -74,12 +74,22 @@ def test_iof_keeps_the_best_and_feeds_it_back(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def _candidate(value: float, ci: tuple[float, float] | None, repeats: int, passed: bool = True,
-               tests: int = 20) -> Candidate:
-    return Candidate(0, 0, "code", "", "accepted" if passed else "wrong_answer", passed, tests, 20,
-                     {"time_ms": value, "memory_kb": value, "integral_kb_ms": value},
-                     ci={k: (list(ci) if ci else None) for k in ("time_ms", "memory_kb", "integral_kb_ms")},
-                     repeats=repeats)
+def _candidate(
+    value: float, ci: tuple[float, float] | None, repeats: int, passed: bool = True, tests: int = 20
+) -> Candidate:
+    return Candidate(
+        0,
+        0,
+        "code",
+        "",
+        "accepted" if passed else "wrong_answer",
+        passed,
+        tests,
+        20,
+        {"time_ms": value, "memory_kb": value, "integral_kb_ms": value},
+        ci={k: (list(ci) if ci else None) for k in ("time_ms", "memory_kb", "integral_kb_ms")},
+        repeats=repeats,
+    )
 
 
 @pytest.mark.parametrize("objective", ["time", "memory", "integral"])
@@ -104,7 +114,8 @@ def test_iof_on_a_tiny_real_model(tmp_path: Path) -> None:
 
     generator = get_generator(f"transformers:{build_tiny_model(tmp_path / 'tiny')}")
     result = Optimizer(generator, repeat=1, use_humans=False, max_new_tokens=24, seed=0).optimize(
-        PROBLEM, "python", "integral", 1)
+        PROBLEM, "python", "integral", 1
+    )
     (candidate,) = result.history
     assert candidate.verdict in {NO_CODE, "compile_error", "runtime_error", "wrong_answer", "accepted"}
     assert candidate.completion is not None and result.curve[0]["iteration"] == 0
@@ -138,15 +149,34 @@ def test_optimize_command_with_an_openai_server(tmp_path: Path) -> None:
     app.command("optimize")(optimize)
     app.command("other")(lambda: None)
     try:
-        result = CliRunner().invoke(app, [
-            "optimize", "--problem", "minimum-meeting-rooms", "--language", "python", "--model", "openai:m",
-            "--base-url", f"http://127.0.0.1:{server.server_address[1]}/v1", "--objective", "memory",
-            "--iterations", "2", "--repeat", "1", "--json", "--out", str(tmp_path)])
+        result = CliRunner().invoke(
+            app,
+            [
+                "optimize",
+                "--problem",
+                "minimum-meeting-rooms",
+                "--language",
+                "python",
+                "--model",
+                "openai:m",
+                "--base-url",
+                f"http://127.0.0.1:{server.server_address[1]}/v1",
+                "--objective",
+                "memory",
+                "--iterations",
+                "2",
+                "--repeat",
+                "1",
+                "--json",
+                "--out",
+                str(tmp_path),
+            ],
+        )
     finally:
         server.shutdown()
         server.server_close()
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout[result.stdout.index("{"):])
+    data = json.loads(result.stdout[result.stdout.index("{") :])
     # Peak memory, not time or integral: with one repeat the rule is "10 % better", and a 25 ms
     # program's time and integral vary by 5-15 % from run to run on this host; its peak does not.
     assert data["best"]["passed"] and data["unit"] == "KiB" and len(data["history"]) == 2

@@ -21,8 +21,11 @@ def test_verdicts(engine, language: str, verdict: str) -> None:
     require_language(language)
     tests = PROBLEM.test_cases[:1] if verdict == "time_limit" else None
     request = ProblemRunRequest(
-        problem=PROBLEM, code=SOLUTIONS[verdict][language], language=language,
-        limits=LIMITS.get(verdict, Limits()), tests=tests,
+        problem=PROBLEM,
+        code=SOLUTIONS[verdict][language],
+        language=language,
+        limits=LIMITS.get(verdict, Limits()),
+        tests=tests,
     )
     report = engine.run_problem(request)
     assert report.verdict == Verdict(verdict), (report.verdict, report.stderr, report.failing_test)
@@ -50,10 +53,14 @@ def test_verdicts(engine, language: str, verdict: str) -> None:
 def test_wrong_answer_points_at_first_failing_test(engine, language: str) -> None:
     require_language(language)
     # the Python wrong solution only fails on lists longer than two: test 0 fails, as in the others
-    report = engine.run_problem(ProblemRunRequest(
-        problem=PROBLEM, code=SOLUTIONS["wrong_answer"][language], language=language,
-        tests=[PROBLEM.test_cases[1], PROBLEM.test_cases[0]],
-    ))
+    report = engine.run_problem(
+        ProblemRunRequest(
+            problem=PROBLEM,
+            code=SOLUTIONS["wrong_answer"][language],
+            language=language,
+            tests=[PROBLEM.test_cases[1], PROBLEM.test_cases[0]],
+        )
+    )
     assert report.verdict == Verdict.wrong_answer
     expected_index = 1 if language == "python" else 0
     assert report.failing_test.index == expected_index
@@ -65,10 +72,10 @@ def test_solution_that_prints_on_its_own_is_wrong(engine, language: str) -> None
     require_language(language)
     noisy = {
         "python": "class Solution:\n    def total(self, nums):\n        print('debug')\n        return sum(nums)\n",
-        "cpp": "class Solution {\npublic:\n    long long total(vector<long long>& v) { cout << \"debug\\n\"; long long s = 0; for (auto x : v) s += x; return s; }\n};\n",
-        "rust": "impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { println!(\"debug\"); v.iter().sum() }\n}\n",
-        "go": "func total(v []int64) int64 {\n\tfmt.Println(\"debug\")\n\tvar s int64\n\tfor _, x := range v {\n\t\ts += x\n\t}\n\treturn s\n}\n",
-        "java": "class Solution {\n    public long total(long[] v) { System.out.println(\"debug\"); long s = 0; for (long x : v) s += x; return s; }\n}\n",
+        "cpp": 'class Solution {\npublic:\n    long long total(vector<long long>& v) { cout << "debug\\n"; long long s = 0; for (auto x : v) s += x; return s; }\n};\n',
+        "rust": 'impl Solution {\n    pub fn total(v: Vec<i64>) -> i64 { println!("debug"); v.iter().sum() }\n}\n',
+        "go": 'func total(v []int64) int64 {\n\tfmt.Println("debug")\n\tvar s int64\n\tfor _, x := range v {\n\t\ts += x\n\t}\n\treturn s\n}\n',
+        "java": 'class Solution {\n    public long total(long[] v) { System.out.println("debug"); long s = 0; for (long x : v) s += x; return s; }\n}\n',
         "javascript": "var total = function(nums) {\n    console.log('debug');\n    return nums.reduce((a, b) => a + b, 0);\n};\n",
     }[language]
     report = engine.run_problem(ProblemRunRequest(problem=PROBLEM, code=noisy, language=language))
@@ -100,8 +107,8 @@ def test_non_utf8_output_is_reported_not_crashed(engine, language: str) -> None:
 
     program = {
         "python": "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\n')\n",
-        "cpp": "#include <cstdio>\nint main() { std::fwrite(\"\\xff\\xfe ok\\n\", 1, 6, stdout); }\n",
-        "rust": "use std::io::Write;\nfn main() { std::io::stdout().write_all(b\"\\xff\\xfe ok\\n\").unwrap(); }\n",
+        "cpp": '#include <cstdio>\nint main() { std::fwrite("\\xff\\xfe ok\\n", 1, 6, stdout); }\n',
+        "rust": 'use std::io::Write;\nfn main() { std::io::stdout().write_all(b"\\xff\\xfe ok\\n").unwrap(); }\n',
         "go": "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.Write([]byte{0xff, 0xfe, ' ', 'o', 'k', '\\n'}) }\n",
         "java": "public class Main { public static void main(String[] a) throws Exception { System.out.write(new byte[]{(byte)0xff, (byte)0xfe, 32, 111, 107, 10}); System.out.flush(); } }\n",
         "javascript": "process.stdout.write(Buffer.from([0xff, 0xfe, 32, 111, 107, 10]));\n",
@@ -131,11 +138,15 @@ def test_runner_without_the_submission_line_is_a_clear_error(engine) -> None:
 
 def test_evaluator_is_used(engine) -> None:
     require_language("python")
-    lenient = PROBLEM.model_copy(update={
-        "test_case_evaluator": "def evaluate(expected_output, program_output):\n    return int(program_output) >= int(expected_output)\n",
-        "test_cases": [TestCase(input="2\n1 1\n", output="1\n")],
-    })
-    report = engine.run_problem(ProblemRunRequest(problem=lenient, code=SOLUTIONS["accepted"]["python"], language="python"))
+    lenient = PROBLEM.model_copy(
+        update={
+            "test_case_evaluator": "def evaluate(expected_output, program_output):\n    return int(program_output) >= int(expected_output)\n",
+            "test_cases": [TestCase(input="2\n1 1\n", output="1\n")],
+        }
+    )
+    report = engine.run_problem(
+        ProblemRunRequest(problem=lenient, code=SOLUTIONS["accepted"]["python"], language="python")
+    )
     assert report.verdict == Verdict.accepted
 
 

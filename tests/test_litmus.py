@@ -44,8 +44,10 @@ def test_wide_intervals_make_comparisons_less_certain() -> None:
     assert tight > loose > 0.5  # both beat 30 and tie 10; 11 is beaten with less certainty when noisy
     assert relative_noise(10.0, None) == NOISE_FLOOR
     assert relative_noise(10.0, (5.0, 20.0)) > NOISE_FLOOR
-    assert standing(True, 10.0, humans, interval=(7.0, 14.0), human_intervals=[(7.0, 14.0), (8.0, 15.0), (29, 31)]) \
+    assert (
+        standing(True, 10.0, humans, interval=(7.0, 14.0), human_intervals=[(7.0, 14.0), (8.0, 15.0), (29, 31)])
         == Standing.equal
+    )
     assert standing(True, 5.0, humans) == Standing.beyond
     assert standing(True, 60.0, humans) == Standing.below
     with pytest.raises(ValueError):
@@ -80,9 +82,16 @@ def test_standing() -> None:
 
 def _record(pid: str, passed: bool, b: float) -> SampleRecord:
     metrics = ("time", "memory", "integral")
-    return SampleRecord(pid, "python", "", passed, "accepted" if passed else "wrong_answer",
-                        {m: 1.0 if passed else None for m in metrics}, {m: b if passed else 0.0 for m in metrics},
-                        {m: "equal" if passed else "failed" for m in metrics})
+    return SampleRecord(
+        pid,
+        "python",
+        "",
+        passed,
+        "accepted" if passed else "wrong_answer",
+        {m: 1.0 if passed else None for m in metrics},
+        {m: b if passed else 0.0 for m in metrics},
+        {m: "equal" if passed else "failed" for m in metrics},
+    )
 
 
 def test_aggregate_scores_and_bootstrap_interval() -> None:
@@ -133,7 +142,7 @@ def test_fastest_humans_score_high_slowest_low_wrong_zero(tmp_path: Path, monkey
     records = score(samples, reports, humans)
     results = {}
     for offset, (name, group) in zip(range(0, len(samples), len(sets["fastest"])), sets.items(), strict=True):
-        results[name] = evaluate_records(records[offset:offset + len(group)]).overall.scores
+        results[name] = evaluate_records(records[offset : offset + len(group)]).overall.scores
     assert results["fastest"]["time%"] >= 0.8, results
     assert results["slowest"]["time%"] <= 0.2, results
     assert all(value == 0 for value in results["wrong"].values()), results
@@ -186,9 +195,13 @@ def test_two_datasets_under_one_file_name_never_share_humans(tmp_path: Path, mon
     monkeypatch.setattr(calibration, "calibration_path", lambda dataset: tmp_path / "humans-train.jsonl.json")
     rows = {}
     for name, work in (("a", 1), ("b", 30000)):
-        row = {"problem_id": 1, "title": "echo", "kind": "stdio",
-               "test_cases": [{"input": "x\n", "output": "x"}],
-               "solutions": {"python": [{"code": f"for _ in range({work}): pass\nprint(input())\n"}]}}
+        row = {
+            "problem_id": 1,
+            "title": "echo",
+            "kind": "stdio",
+            "test_cases": [{"input": "x\n", "output": "x"}],
+            "solutions": {"python": [{"code": f"for _ in range({work}): pass\nprint(input())\n"}]},
+        }
         folder = tmp_path / name
         folder.mkdir()
         (folder / "train.jsonl").write_text(json.dumps(row) + "\n")
@@ -223,8 +236,10 @@ def test_evaluate_cli_writes_reports(tmp_path: Path) -> None:
     wrong = next(s for s in problem.solutions["python"] if not s.passed)
     samples = tmp_path / "s.jsonl"
     samples.write_text(
-        json.dumps({"problem_id": "run-length-encode", "language": "python3", "code": correct.code}) + "\n"
-        + json.dumps({"problem_id": problem.problem_id, "language": "python", "code": wrong.code}) + "\n"
+        json.dumps({"problem_id": "run-length-encode", "language": "python3", "code": correct.code})
+        + "\n"
+        + json.dumps({"problem_id": problem.problem_id, "language": "python", "code": wrong.code})
+        + "\n"
     )
     out = tmp_path / "out"
     result = run_cli("evaluate", "--samples", str(samples), "--out", str(out), "--json", timeout=1200)

@@ -15,8 +15,14 @@ def test_every_objective_is_a_report_field_with_an_interval_and_a_unit() -> None
 
 
 def test_value_of_reads_the_report() -> None:
-    report = RunReport(verdict=Verdict.accepted, passed=True, language="python", compile=CompileInfo(ok=True),
-                       time_ms=12, memory_kb=300.0)
+    report = RunReport(
+        verdict=Verdict.accepted,
+        passed=True,
+        language="python",
+        compile=CompileInfo(ok=True),
+        time_ms=12,
+        memory_kb=300.0,
+    )
     assert value_of(report, "time") == 12.0 and isinstance(value_of(report, "time"), float)
     assert value_of(report, "memory") == 300.0
     assert value_of(report, "integral") is None  # not measured

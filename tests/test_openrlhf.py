@@ -47,16 +47,20 @@ def answer(code: str) -> str:
     return f"<thinking>\nplan\n</thinking>\n<solution>\n```python\n{code}```\n</solution>"
 
 
-LABEL = json.dumps({"problem_id": "9001", "language": "python", "objective": "time",
-                    "baseline": _solution("sorted copy + bisect")})
+LABEL = json.dumps(
+    {"problem_id": "9001", "language": "python", "objective": "time", "baseline": _solution("sorted copy + bisect")}
+)
 FAST, SLOW, WRONG = (answer(_solution(p)) for p in ("Counter of values", "treap", "WRONG"))
 PROSE = "Maybe a hash map? I am not sure."
 
 
 def body(*responses: str, label: str | dict = LABEL) -> dict:
     """What OpenRLHF sends: the decoded prompt + response (special tokens kept), the prompt, the label."""
-    return {"query": [PROMPT + r + "<|end|>" for r in responses], "prompts": [PROMPT] * len(responses),
-            "labels": [label] * len(responses)}
+    return {
+        "query": [PROMPT + r + "<|end|>" for r in responses],
+        "prompts": [PROMPT] * len(responses),
+        "labels": [label] * len(responses),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -86,29 +90,37 @@ def test_concurrent_requests_share_the_baseline_run(url: str) -> None:
     served = httpx.get(f"{url}/status").json()["served"]
     query = "?baseline_ttl_s=0"  # its own runtime: nothing cached, sharing only between requests in flight
     with ThreadPoolExecutor(max_workers=3) as pool:
-        responses = list(pool.map(lambda r: httpx.post(f"{url}/get_reward{query}", json=body(r), timeout=300),
-                                  [FAST, SLOW, WRONG]))
+        responses = list(
+            pool.map(lambda r: httpx.post(f"{url}/get_reward{query}", json=body(r), timeout=300), [FAST, SLOW, WRONG])
+        )
     assert [r.status_code for r in responses] == [200] * 3
     assert [r.json()["extra_logs"]["acc"] for r in responses] == [[1.0], [1.0], [0.0]]
     runs = httpx.get(f"{url}/status").json()["served"] - served
     assert runs <= 3 + 2  # three candidates; the baseline at most twice (once when all three overlap)
 
 
-@pytest.mark.parametrize(("path", "payload", "status", "fragment"), [
-    ("/get_reward", {"query": ["x"], "labels": []}, 422, "1 queries came with 0 labels"),
-    ("/get_reward", {"query": "x", "labels": ["y"]}, 422, "query: Input should be a valid list"),
-    ("/get_reward", {"labels": [LABEL]}, 422, "query: Field required"),
-    ("/get_reward", body(FAST, label="{not json"), 400, "labels[0] is not JSON"),
-    ("/get_reward", body(FAST, label={"problem_id": "9001"}), 400, "labels[0]: language: Field required"),
-    ("/get_reward", body(FAST, label={"problem_id": "9001", "language": "cobol"}), 400, "unknown language 'cobol'"),
-    ("/get_reward", body(FAST, label={"problem_id": "nope", "language": "python"}), 404, "'nope'"),
-    ("/get_reward", body(FAST, label={"problem_id": "9001", "language": "python", "dataset": "/etc"}), 400,
-     "not served here"),
-    ("/get_reward?colour=red", body(FAST), 400, "unknown query parameter(s) colour"),
-    ("/get_reward?timeout_s=-1", body(FAST), 400, "timeout_s: Input should be greater than 0"),
-    ("/get_reward?reward=nope", body(FAST), 400, "unknown reward 'nope'"),
-    ("/get_reward", body(*[FAST] * 20), 413, "20 queries exceed the server's capacity of 17"),
-])
+@pytest.mark.parametrize(
+    ("path", "payload", "status", "fragment"),
+    [
+        ("/get_reward", {"query": ["x"], "labels": []}, 422, "1 queries came with 0 labels"),
+        ("/get_reward", {"query": "x", "labels": ["y"]}, 422, "query: Input should be a valid list"),
+        ("/get_reward", {"labels": [LABEL]}, 422, "query: Field required"),
+        ("/get_reward", body(FAST, label="{not json"), 400, "labels[0] is not JSON"),
+        ("/get_reward", body(FAST, label={"problem_id": "9001"}), 400, "labels[0]: language: Field required"),
+        ("/get_reward", body(FAST, label={"problem_id": "9001", "language": "cobol"}), 400, "unknown language 'cobol'"),
+        ("/get_reward", body(FAST, label={"problem_id": "nope", "language": "python"}), 404, "'nope'"),
+        (
+            "/get_reward",
+            body(FAST, label={"problem_id": "9001", "language": "python", "dataset": "/etc"}),
+            400,
+            "not served here",
+        ),
+        ("/get_reward?colour=red", body(FAST), 400, "unknown query parameter(s) colour"),
+        ("/get_reward?timeout_s=-1", body(FAST), 400, "timeout_s: Input should be greater than 0"),
+        ("/get_reward?reward=nope", body(FAST), 400, "unknown reward 'nope'"),
+        ("/get_reward", body(*[FAST] * 20), 413, "20 queries exceed the server's capacity of 17"),
+    ],
+)
 def test_bad_requests_get_one_line_errors(url: str, path: str, payload: dict, status: int, fragment: str) -> None:
     response = httpx.post(f"{url}{path}", json=payload, timeout=120)
     assert response.status_code == status, response.text
@@ -120,6 +132,7 @@ def test_overload_answers_429_with_retry_after_and_every_admitted_request_is_sco
     require_language("python")
     label = json.dumps({"problem_id": "9001", "language": "python"})
     with serving(parallel=1, queue_size=0) as base:
+
         def post(_: int) -> httpx.Response:
             return httpx.post(f"{base}/get_reward?timeout_s=10", json=body(SLOW, label=label), timeout=300)
 
@@ -155,12 +168,15 @@ def test_a_sandbox_failure_is_503_not_a_failing_score() -> None:
         assert httpx.get(f"{base}/status").json()["in_flight"] == 0
 
 
-@pytest.mark.parametrize(("query", "prompt", "expected", "found"), [
-    (PROMPT + "answer<|im_end|>", PROMPT, "answer", True),
-    ("garbled-start" + PROMPT[5:] + "answer</s>", PROMPT, "answer", True),  # the prompt's start changed
-    ("no prompt here: answer", PROMPT, "no prompt here: answer", False),
-    ("answer <|eot_id|>\n", None, "answer", False),
-])
+@pytest.mark.parametrize(
+    ("query", "prompt", "expected", "found"),
+    [
+        (PROMPT + "answer<|im_end|>", PROMPT, "answer", True),
+        ("garbled-start" + PROMPT[5:] + "answer</s>", PROMPT, "answer", True),  # the prompt's start changed
+        ("no prompt here: answer", PROMPT, "no prompt here: answer", False),
+        ("answer <|eot_id|>\n", None, "answer", False),
+    ],
+)
 def test_the_response_is_cut_out_of_the_query(query: str, prompt: str | None, expected: str, found: bool) -> None:
     assert openrlhf_reward.response_of(query, prompt) == (expected, found)
 
@@ -182,14 +198,27 @@ class ScriptedEngine:
         self.ids = tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
 
     async def generate(self, prompt_token_ids, params, multi_modal_data=None):
-        return SimpleNamespace(outputs=[SimpleNamespace(token_ids=list(self.ids), finish_reason="stop",
-                                                        logprobs=None)])
+        return SimpleNamespace(outputs=[SimpleNamespace(token_ids=list(self.ids), finish_reason="stop", logprobs=None)])
 
 
 def _openrlhf_rows(tmp_path: Path) -> list[dict]:
     """Rows written by `afterburner data grpo --format openrlhf`, as OpenRLHF's dataset reads them."""
-    result = run_cli("data", "grpo", "--format", "openrlhf", "--out", str(tmp_path), "-l", "python", "-p", "9001",
-                     "--test-fraction", "0", "--timeout", "10")
+    result = run_cli(
+        "data",
+        "grpo",
+        "--format",
+        "openrlhf",
+        "--out",
+        str(tmp_path),
+        "-l",
+        "python",
+        "-p",
+        "9001",
+        "--test-fraction",
+        "0",
+        "--timeout",
+        "10",
+    )
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in (tmp_path / "train.jsonl").read_text().splitlines()]
 
@@ -204,8 +233,9 @@ def test_openrlhf_executor_scores_rollouts_through_the_endpoint(url: str, tokeni
     params = SimpleNamespace(max_tokens=4096, logprobs=None)
 
     def rollout(text: str) -> dict:
-        return asyncio.run(executor.execute(prompt, row["label"], params, 8192, tokenizer,
-                                            ScriptedEngine(tokenizer, text)))
+        return asyncio.run(
+            executor.execute(prompt, row["label"], params, 8192, tokenizer, ScriptedEngine(tokenizer, text))
+        )
 
     fast, wrong, prose = (rollout(text) for text in (FAST, WRONG, PROSE))
     assert fast["reward"][0] > wrong["reward"][0] > prose["reward"][0]
@@ -272,8 +302,11 @@ def test_openrlhf_file_mode_loads_reward_func_from_our_module(tokenizer) -> None
     try:
         executor = SingleTurnAgentExecutor(remote_rm_url=openrlhf_reward.__file__)
         assert executor.reward_func is not None
-        infos = asyncio.run(executor._fetch_rewards_via_func([PROMPT + FAST + "<|end|>", PROMPT + PROSE],
-                                                             [PROMPT, PROMPT], [LABEL, LABEL]))
+        infos = asyncio.run(
+            executor._fetch_rewards_via_func(
+                [PROMPT + FAST + "<|end|>", PROMPT + PROSE], [PROMPT, PROMPT], [LABEL, LABEL]
+            )
+        )
     finally:
         del os.environ[openrlhf_reward.OPTIONS_ENV]
     assert [info["extra_logs"]["acc"] for info in infos] == [[1.0], [0.0]]

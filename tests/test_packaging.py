@@ -24,8 +24,11 @@ DISTRIBUTIONS = {
 
 def _package_files(project: Path, package: str) -> set[str]:
     root = project / package
-    return {p.relative_to(project).as_posix() for p in root.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    return {
+        p.relative_to(project).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
 
 
 @pytest.mark.slow
@@ -36,8 +39,23 @@ def test_the_wheel_holds_every_file_of_its_package(package: str, tmp_path: Path)
     # feed setuptools the files of an earlier build and hide a missing pattern
     source = tmp_path / "source"
     shutil.copytree(project, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".git"))
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=600)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     wheels = list(tmp_path.glob("*.whl"))
     assert len(wheels) == 1, wheels

@@ -14,11 +14,27 @@ PROBLEM = get_problem("count-primes")
 
 def _report(passed: bool) -> RunReport:
     if passed:
-        return RunReport(verdict=Verdict.accepted, passed=True, tests_passed=22, tests_total=22, language="python",
-                         compile=CompileInfo(ok=True), time_ms=12.5, memory_kb=9000, integral_kb_ms=55000)
-    return RunReport(verdict=Verdict.wrong_answer, passed=False, tests_passed=3, tests_total=22, language="python",
-                     compile=CompileInfo(ok=True), stderr="",
-                     failing_test=FailingTest(index=3, input="1\n5\n", expected="3\n", actual="2\n", reason="differs"))
+        return RunReport(
+            verdict=Verdict.accepted,
+            passed=True,
+            tests_passed=22,
+            tests_total=22,
+            language="python",
+            compile=CompileInfo(ok=True),
+            time_ms=12.5,
+            memory_kb=9000,
+            integral_kb_ms=55000,
+        )
+    return RunReport(
+        verdict=Verdict.wrong_answer,
+        passed=False,
+        tests_passed=3,
+        tests_total=22,
+        language="python",
+        compile=CompileInfo(ok=True),
+        stderr="",
+        failing_test=FailingTest(index=3, input="1\n5\n", expected="3\n", actual="2\n", reason="differs"),
+    )
 
 
 def test_success_feedback_has_units_and_percentiles() -> None:

@@ -24,7 +24,7 @@ except ImportError:
 from afterburner_core.errors import AfterburnerError, SandboxError, UnknownLanguageError
 from afterburner_core.models import ExecutionRequest, Limits, ProblemRunRequest, RunReport, Verdict
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
-from afterburner_core.sandbox.ray_backend import RayBackend
+from afterburner_core.sandbox.backends.ray import RayBackend
 from tests.corpus import PROBLEM, SOLUTIONS
 from tests.helpers import LANGUAGES, require_language
 from tests.test_languages import LIMITS
@@ -46,8 +46,11 @@ def corpus_request(language: str, verdict: str) -> ProblemRunRequest:
     """The request tests/test_languages.py sends the local backend for this language and verdict."""
     tests = PROBLEM.test_cases[:1] if verdict == "time_limit" else None
     return ProblemRunRequest(
-        problem=PROBLEM, code=SOLUTIONS[verdict][language], language=language,
-        limits=LIMITS.get(verdict, Limits()), tests=tests,
+        problem=PROBLEM,
+        code=SOLUTIONS[verdict][language],
+        language=language,
+        limits=LIMITS.get(verdict, Limits()),
+        tests=tests,
     )
 
 
@@ -58,8 +61,8 @@ def assert_ray_report(report: RunReport) -> None:
 
 
 def test_one_actor_per_measuring_core(backend: RayBackend) -> None:
-    assert backend.pool.parallel == 1
-    assert sum(backend.pool.nodes.values()) == 1
+    assert backend.parallel == 1
+    assert sum(backend.nodes.values()) == 1
 
 
 def test_execution_request_round_trip(backend: RayBackend) -> None:
@@ -134,7 +137,7 @@ def test_dead_actor_is_a_sandbox_error_then_replaced(backend: RayBackend) -> Non
         backend.execute(request)
     report = backend.execute(request)
     assert report.verdict == Verdict.accepted and report.stdout == "1\n"
-    assert backend.pool.parallel == len(backend._idle) == 1
+    assert backend.parallel == len(backend._idle) == 1
 
 
 def test_unknown_inner_backend_is_named(backend: RayBackend) -> None:
@@ -146,7 +149,7 @@ def test_unknown_inner_backend_is_named(backend: RayBackend) -> None:
 
 def test_missing_ray_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails as if not installed
-    monkeypatch.delitem(sys.modules, "afterburner_core.sandbox.ray_backend", raising=False)
+    monkeypatch.delitem(sys.modules, "afterburner_core.sandbox.backends.ray", raising=False)
     with pytest.raises(AfterburnerError, match=r"pip install 'afterburner\[ray\]'"):
         Sandbox("ray")
 
@@ -173,7 +176,7 @@ def test_docker_as_inner_backend(backend: RayBackend) -> None:
 def test_actor_plan_over_several_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
     """CPUs - 1 actors per node (at least one, none on a CPU-less head), interleaved so that a
     `parallel` cap spreads over the nodes."""
-    from afterburner_core.sandbox import ray_backend
+    from afterburner_core.sandbox.backends import ray as ray_backend
 
     nodes = {
         "a": {"NodeManagerAddress": "10.0.0.1", "Resources": {"CPU": 4.0}},

@@ -42,8 +42,14 @@ def test_the_step_mixes_kinds_in_proportion_with_correct_baselines() -> None:
 def test_quick_mode_scores_64_completions_and_reports(tmp_path: Path) -> None:
     require_language("python")
     out = tmp_path / "reward_throughput.json"
-    result = subprocess.run([sys.executable, "-m", "benchmarks.reward_throughput", "--quick", "--out", str(out)],
-                            cwd=REPO, capture_output=True, text=True, timeout=1800, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.reward_throughput", "--quick", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text())
     assert json.loads(result.stdout) == data

@@ -80,10 +80,30 @@ def _items(measured: dict[str, RunReport], objective: str, baseline: RunReport |
     items = []
     for part in (FAST, SLOW, WRONG):
         code = _solution(part)
-        items.append(RewardInput(problem=problem, language="python", objective=objective, completion=tagged(code),
-                                 code=code, report=_report(measured, part), baseline=baseline, humans=humans))
-    items.append(RewardInput(problem=problem, language="python", objective=objective, completion=UNPARSABLE,
-                             code=None, report=None, baseline=baseline, humans=humans))
+        items.append(
+            RewardInput(
+                problem=problem,
+                language="python",
+                objective=objective,
+                completion=tagged(code),
+                code=code,
+                report=_report(measured, part),
+                baseline=baseline,
+                humans=humans,
+            )
+        )
+    items.append(
+        RewardInput(
+            problem=problem,
+            language="python",
+            objective=objective,
+            completion=UNPARSABLE,
+            code=None,
+            report=None,
+            baseline=baseline,
+            humans=humans,
+        )
+    )
     return items
 
 
@@ -145,8 +165,14 @@ def test_format_term() -> None:
     assert not format_ok("```python\nx = 1\n```\n```python\ny = 2\n```\n", require_tags=False)
     loose = get_reward("afterburner", require_tags=False)
     problem = get_problem(PROBLEM)
-    item = RewardInput(problem=problem, language="python", objective="time", completion="```python\nx=1\n```",
-                       code="x=1\n", report=None)
+    item = RewardInput(
+        problem=problem,
+        language="python",
+        objective="time",
+        completion="```python\nx=1\n```",
+        code="x=1\n",
+        report=None,
+    )
     assert loose.score([item])[0].components["format"] == 1.0
 
 
@@ -166,26 +192,37 @@ def test_percentile_is_neutral_without_humans_and_rewards_are_resolved_by_name(m
 # -- extraction ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("completion", "expected"), [
-    ("Here:\n```python\na = 1\n```\nand better:\n```python\nb = 2\n```\n", "b = 2\n"),
-    ("```cpp\nint x;\n```", "int x;\n"),
-    ("plain fence\n```\nc = 3\n```", "c = 3\n"),
-    ("<thinking>try ```python\nwrong = 1\n```</thinking>\n<solution>\n```python\nright = 1\n```\n</solution>\n"
-     "```python\nafter = 1\n```", "right = 1\n"),
-    ("<solution>old</solution> then <solution>\n```python\nlast = 1\n```\n</solution>", "last = 1\n"),
-    ("<thinking>x</thinking><solution>\nbody = 1\n</solution>", "body = 1\n"),
-    ("<solution>\nunclosed = 1\n", "unclosed = 1\n"),
-    ("truncated\n```python\ndef f():\n    return 1", "def f():\n    return 1\n"),
-    ("inline ```x``` only, no block", None),
-    ("no code at all", None),
-    ("", None),
-    ("```python\n\n```", None),
-    ([{"role": "user", "content": "```python\nprompt = 1\n```"},
-      {"role": "assistant", "content": "```python\nanswer = 1\n```"}], "answer = 1\n"),
-    ([{"role": "assistant", "content": [{"type": "text", "text": "```python\nparts = 1\n```"}]}], "parts = 1\n"),
-    ({"role": "assistant", "content": "```python\nd = 1\n```"}, "d = 1\n"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        ("Here:\n```python\na = 1\n```\nand better:\n```python\nb = 2\n```\n", "b = 2\n"),
+        ("```cpp\nint x;\n```", "int x;\n"),
+        ("plain fence\n```\nc = 3\n```", "c = 3\n"),
+        (
+            "<thinking>try ```python\nwrong = 1\n```</thinking>\n<solution>\n```python\nright = 1\n```\n</solution>\n"
+            "```python\nafter = 1\n```",
+            "right = 1\n",
+        ),
+        ("<solution>old</solution> then <solution>\n```python\nlast = 1\n```\n</solution>", "last = 1\n"),
+        ("<thinking>x</thinking><solution>\nbody = 1\n</solution>", "body = 1\n"),
+        ("<solution>\nunclosed = 1\n", "unclosed = 1\n"),
+        ("truncated\n```python\ndef f():\n    return 1", "def f():\n    return 1\n"),
+        ("inline ```x``` only, no block", None),
+        ("no code at all", None),
+        ("", None),
+        ("```python\n\n```", None),
+        (
+            [
+                {"role": "user", "content": "```python\nprompt = 1\n```"},
+                {"role": "assistant", "content": "```python\nanswer = 1\n```"},
+            ],
+            "answer = 1\n",
+        ),
+        ([{"role": "assistant", "content": [{"type": "text", "text": "```python\nparts = 1\n```"}]}], "parts = 1\n"),
+        ({"role": "assistant", "content": "```python\nd = 1\n```"}, "d = 1\n"),
+        (None, None),
+    ],
+)
 def test_extract_code(completion, expected) -> None:
     assert extract_code(completion) == expected
 
@@ -262,8 +299,10 @@ def test_atrl_reward_is_a_coroutine_function_and_looks_humans_up(sandbox: Sandbo
     assert inspect.iscoroutinefunction(fn) and fn.__name__ == "afterburner_percentile"
     completions, columns = _trl_batch()
     del columns["baseline"]
-    completions, columns = completions[::2] + completions[3:], {k: v[:3] if isinstance(v, list) else v
-                                                                for k, v in columns.items()}
+    completions, columns = (
+        completions[::2] + completions[3:],
+        {k: v[:3] if isinstance(v, list) else v for k, v in columns.items()},
+    )
     rewards = asyncio.run(fn(prompts=["p"] * 3, completions=completions, **columns))
     assert len(counting.calls) == 1 and len(counting.calls[0]) == 2  # fast and wrong; the humans run apart
     fast, failing, unparsable = rewards
@@ -272,8 +311,9 @@ def test_atrl_reward_is_a_coroutine_function_and_looks_humans_up(sandbox: Sandbo
     calibration = json.loads(next(isolated_calibration.glob("humans-*.json")).read_text())
     assert len(calibration["problems"][str(get_problem(PROBLEM).problem_id)]["python"]["entries"]) == 6
     # a second batch reuses the humans: only the candidates run
-    asyncio.run(fn(prompts=["p"], completions=completions[:1], **{k: v[:1] for k, v in columns.items()
-                                                                    if isinstance(v, list)}))
+    asyncio.run(
+        fn(prompts=["p"], completions=completions[:1], **{k: v[:1] for k, v in columns.items() if isinstance(v, list)})
+    )
     assert [len(c) for c in counting.calls] == [2, 1]
 
 
@@ -302,20 +342,27 @@ class Plugin:
 plugin = Plugin()
 '''
 
-USE_TOY = '''
+USE_TOY = """
 from afterburner_core.rewards import get_reward, installed_rewards
 from afterburner_core.rewards.trl import trl_reward
 fn = trl_reward("toy-short")
 print(sorted(installed_rewards()))
 print(fn.__name__, fn(["p"], ["no code"], problem_id=["count-pairs-with-sum"], language=["python"]))
-'''
+"""
 
 
 def test_third_party_reward_plugin_is_discovered_and_used_by_name(tmp_path: Path) -> None:
     install_throwaway_distribution(tmp_path, "afterburner-reward-toy", "toy_reward", TOY_REWARD, "toy-reward")
     env = {"PYTHONPATH": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", USE_TOY], capture_output=True, text=True, cwd=REPO, timeout=120,
-                            env={**os.environ, **env}, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", USE_TOY],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        env={**os.environ, **env},
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     names, call = result.stdout.splitlines()
     assert "toy-short" in names and "afterburner" in names

@@ -12,14 +12,23 @@ from afterburner_core.litmus.evaluate import Sample
 from afterburner_core.litmus.paired import PAIRED_SOURCE, measure_paired
 from afterburner_core.models import CompileInfo, ExecutionRequest, Limits, RunReport, Verdict
 from afterburner_core.sandbox.api import Sandbox
-from afterburner_core.sandbox.rounds import merge_runs, run_in_rounds
+from afterburner_core.sandbox.scheduling.rounds import merge_runs, run_in_rounds
 from tests.helpers import require_language, run_cli
 
 
 def _report(time_ms: float, passed: bool = True, memory_kb: float = 100.0) -> RunReport:
-    return RunReport(verdict=Verdict.accepted if passed else Verdict.wrong_answer, passed=passed, language="python",
-                     compile=CompileInfo(ok=True), time_ms=time_ms if passed else None, cpu_ms=time_ms,
-                     memory_kb=memory_kb, integral_kb_ms=time_ms * memory_kb, repeats=1, samples=10)
+    return RunReport(
+        verdict=Verdict.accepted if passed else Verdict.wrong_answer,
+        passed=passed,
+        language="python",
+        compile=CompileInfo(ok=True),
+        time_ms=time_ms if passed else None,
+        cpu_ms=time_ms,
+        memory_kb=memory_kb,
+        integral_kb_ms=time_ms * memory_kb,
+        repeats=1,
+        samples=10,
+    )
 
 
 class RecordingSandbox:
@@ -71,8 +80,10 @@ def test_rounds_interleave_rotate_and_stop_failing_requests() -> None:
 def test_rounds_on_real_processes() -> None:
     require_language("python")
     with Sandbox() as sandbox:
-        requests = [ExecutionRequest(language="python", code="print(sum(range(10**5)))"),
-                    ExecutionRequest(language="python", code="print(1/0)")]
+        requests = [
+            ExecutionRequest(language="python", code="print(sum(range(10**5)))"),
+            ExecutionRequest(language="python", code="print(1/0)"),
+        ]
         good, bad = run_in_rounds(sandbox, requests, 2)
     assert good.passed and good.repeats == 2 and good.stdout.strip() == str(sum(range(10**5)))
     assert good.ci.time_ms is not None and good.ci.time_ms[0] <= good.time_ms <= good.ci.time_ms[1]
@@ -88,8 +99,9 @@ def test_measure_paired_ranks_against_humans_measured_alongside() -> None:
     problems = {str(problem.problem_id): problem, problem.title: problem}
     counted: list[tuple[int, int]] = []
     with Sandbox() as sandbox:
-        humans, reports = measure_paired(samples, problems, sandbox, 2, Limits(),
-                                         lambda done, total: counted.append((done, total)))
+        humans, reports = measure_paired(
+            samples, problems, sandbox, 2, Limits(), lambda done, total: counted.append((done, total))
+        )
     correct = sum(s.passed for s in problem.solutions["python"])
     assert len(humans.values(problem.problem_id, "python", "time")) == correct
     assert set(humans.source.values()) == {PAIRED_SOURCE}

@@ -99,8 +99,14 @@ def test_health_is_open_and_status_reports_the_pool(base: str) -> None:
 
 
 def test_execute_python_monolith_shape(base: str) -> None:
-    body = {"code": "import sys\nprint(sys.stdin.read().upper(), end='')\n", "language": "python",
-            "stdin": "hello\n", "timeout": 5, "memory_mb": 256, "run_profiling": True}
+    body = {
+        "code": "import sys\nprint(sys.stdin.read().upper(), end='')\n",
+        "language": "python",
+        "stdin": "hello\n",
+        "timeout": 5,
+        "memory_mb": 256,
+        "run_profiling": True,
+    }
     response = httpx.post(f"{base}/execute", json=body, headers=AUTH, timeout=60)
     assert response.status_code == 200, response.text
     report = RunReport.model_validate(response.json())
@@ -121,8 +127,14 @@ def test_execute_cpp_and_runtime_verdicts(client: AfterburnerClient) -> None:
 
 
 def test_run_by_problem_id_and_inline(base: str, client: AfterburnerClient) -> None:
-    body = {"problem_id": PROBLEM, "dataset": "venus-mini", "language": "python3", "code": _solution("Counter"),
-            "repeat": 1, "timeout": 10}
+    body = {
+        "problem_id": PROBLEM,
+        "dataset": "venus-mini",
+        "language": "python3",
+        "code": _solution("Counter"),
+        "repeat": 1,
+        "timeout": 10,
+    }
     response = httpx.post(f"{base}/run", json=body, headers=AUTH, timeout=120)
     assert response.status_code == 200, response.text
     report = RunReport.model_validate(response.json())
@@ -130,8 +142,9 @@ def test_run_by_problem_id_and_inline(base: str, client: AfterburnerClient) -> N
     wrong = client.run(_solution("WRONG"), "python", problem_id=PROBLEM)
     assert wrong.verdict == "wrong_answer" and wrong.failing_test is not None
     problem = get_problem(PROBLEM)
-    inline = client.run(ProblemRunRequest(problem=problem, code=_solution("Counter"), language="python",
-                                          tests=problem.test_cases[:3]))
+    inline = client.run(
+        ProblemRunRequest(problem=problem, code=_solution("Counter"), language="python", tests=problem.test_cases[:3])
+    )
     assert inline.verdict == "accepted" and inline.tests_total == 3
     missing = httpx.post(f"{base}/run", json={**body, "problem_id": "no-such-problem"}, headers=AUTH)
     assert missing.status_code == 404 and "no-such-problem" in missing.json()["error"]
@@ -157,8 +170,9 @@ def test_batch_mixes_items_and_keeps_order(base: str, client: AfterburnerClient)
     bad = httpx.post(f"{base}/batch", json={"items": [items[0], {"code": "x", "language": "cobol"}]}, headers=AUTH)
     assert bad.status_code == 400 and bad.json()["error"].startswith("items[1]: unknown language 'cobol'")
     # the client: typed requests, same order
-    typed = client.batch([ExecutionRequest(code="print(5)", language="python"),
-                          ExecutionRequest(code="print(6)", language="python")])
+    typed = client.batch(
+        [ExecutionRequest(code="print(5)", language="python"), ExecutionRequest(code="print(6)", language="python")]
+    )
     assert [r.stdout for r in typed] == ["5\n", "6\n"]
 
 
@@ -191,16 +205,19 @@ def test_body_limit_is_enforced_while_reading(base: str) -> None:
     assert streamed.status_code == 413 and "exceeds the limit" in streamed.json()["error"]
 
 
-@pytest.mark.parametrize(("content", "status", "fragment"), [
-    (b'{"code": "print(1)", "language": ', 422, "malformed JSON"),
-    (b"[1, 2]", 422, "invalid request"),
-    (b'{"language": "python"}', 422, "code: Field required"),
-    (b'{"code": "x", "language": "python", "colour": "red"}', 422, "colour: Extra inputs are not permitted"),
-    (b'{"code": "x", "language": "python", "timeout": -1}', 422, "timeout"),
-    (b'{"code": "x", "language": "python", "repeat": 0}', 422, "repeat must be between 1 and 1000"),
-    (b'{"code": "x", "language": "cobol"}', 400, "unknown language 'cobol'"),
-    (b'{"code": "x", "language": "python", "libraries": ["numpy"]}', 400, "comes with its dependencies"),
-])
+@pytest.mark.parametrize(
+    ("content", "status", "fragment"),
+    [
+        (b'{"code": "print(1)", "language": ', 422, "malformed JSON"),
+        (b"[1, 2]", 422, "invalid request"),
+        (b'{"language": "python"}', 422, "code: Field required"),
+        (b'{"code": "x", "language": "python", "colour": "red"}', 422, "colour: Extra inputs are not permitted"),
+        (b'{"code": "x", "language": "python", "timeout": -1}', 422, "timeout"),
+        (b'{"code": "x", "language": "python", "repeat": 0}', 422, "repeat must be between 1 and 1000"),
+        (b'{"code": "x", "language": "cobol"}', 400, "unknown language 'cobol'"),
+        (b'{"code": "x", "language": "python", "libraries": ["numpy"]}', 400, "comes with its dependencies"),
+    ],
+)
 def test_bad_requests_get_one_line_json_errors(base: str, content: bytes, status: int, fragment: str) -> None:
     response = httpx.post(f"{base}/execute", content=content, headers={**AUTH, "content-type": "application/json"})
     assert response.status_code == status, response.text
@@ -220,9 +237,13 @@ def test_client_raises_the_servers_one_line_message(client: AfterburnerClient) -
 def test_back_pressure_every_request_answered_none_lost() -> None:
     require_language("python")
     with serving(parallel=1, queue_size=1) as url:
+
         def post(i: int) -> httpx.Response:
-            return httpx.post(f"{url}/execute", json={"code": SLEEPER.format(s=0.6) + f"print({i})",
-                                                      "language": "python", "timeout": 10}, timeout=60)
+            return httpx.post(
+                f"{url}/execute",
+                json={"code": SLEEPER.format(s=0.6) + f"print({i})", "language": "python", "timeout": 10},
+                timeout=60,
+            )
 
         with ThreadPoolExecutor(max_workers=6) as pool:
             responses = list(pool.map(post, range(6)))
@@ -242,8 +263,9 @@ def test_client_retries_429_honouring_retry_after_and_run_many() -> None:
     require_language("python")
     with serving(parallel=1, queue_size=0) as url, AfterburnerClient(url, retries=0, queue_timeout=30) as client:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            blocker = pool.submit(httpx.post, f"{url}/execute", json={"code": SLEEPER.format(s=1.0),
-                                                                       "language": "python"}, timeout=60)
+            blocker = pool.submit(
+                httpx.post, f"{url}/execute", json={"code": SLEEPER.format(s=1.0), "language": "python"}, timeout=60
+            )
             deadline = time.monotonic() + 10
             while httpx.get(f"{url}/status").json()["in_flight"] == 0:
                 assert time.monotonic() < deadline
@@ -308,8 +330,13 @@ def test_client_is_the_sandbox_of_the_trl_reward(client: AfterburnerClient) -> N
     fast, wrong, baseline = _solution("Counter"), _solution("WRONG"), _solution("sorted copy + bisect")
     fn = trl_reward("afterburner", sandbox=client, limits=Limits(timeout_s=10))
     completions = [f"```python\n{fast}```", f"```python\n{wrong}```"]
-    rewards = fn(prompts=["p", "p"], completions=completions, problem_id=[PROBLEM] * 2, language=["python"] * 2,
-                 baseline=[baseline, baseline])
+    rewards = fn(
+        prompts=["p", "p"],
+        completions=completions,
+        problem_id=[PROBLEM] * 2,
+        language=["python"] * 2,
+        baseline=[baseline, baseline],
+    )
     assert len(rewards) == 2 and rewards[0] > rewards[1]
     assert fn.last_components[0]["pass"] == 0.5 and fn.last_components[1]["pass"] == -1.0
 
@@ -320,10 +347,26 @@ def test_client_is_the_sandbox_of_the_trl_reward(client: AfterburnerClient) -> N
 def test_serve_command_reads_the_token_from_the_environment() -> None:
     port = _free_port()
     script = "import typer; from afterburner_core.cli.serve_cmd import serve; typer.run(serve)"
-    process = subprocess.Popen([sys.executable, "-c", script, "--port", str(port), "--parallel", "1",
-                                "--queue-size", "3", "--log-level", "warning"],
-                               env={**os.environ, "AFTERBURNER_TOKEN": TOKEN}, cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "--port",
+            str(port),
+            "--parallel",
+            "1",
+            "--queue-size",
+            "3",
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ, "AFTERBURNER_TOKEN": TOKEN},
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         with AfterburnerClient(url, token=TOKEN, retries=40, backoff=0.05, max_backoff=0.2) as client:
@@ -342,7 +385,10 @@ def test_backend_options_from_the_command_line() -> None:
     from afterburner_core.cli.serve_cmd import parse_backend_options
 
     assert parse_backend_options(["inner=docker", "warm=false", "parallel=2"]) == {
-        "inner": "docker", "warm": False, "parallel": 2}
+        "inner": "docker",
+        "warm": False,
+        "parallel": 2,
+    }
     result = run_cli("serve", "-o", "no-equals-sign")
     assert result.returncode == 2 and "KEY=VALUE" in result.stderr
     result = run_cli("serve", "--backend", "local", "-o", "nonsense=1", "--port", "1")

@@ -19,8 +19,13 @@ def request(code: str = "print(1)\n") -> ProblemRunRequest:
 
 
 def report(verdict: Verdict = Verdict.accepted) -> RunReport:
-    return RunReport(verdict=verdict, passed=verdict == Verdict.accepted, language="python",
-                     compile=CompileInfo(ok=True), time_ms=10.0)
+    return RunReport(
+        verdict=verdict,
+        passed=verdict == Verdict.accepted,
+        language="python",
+        compile=CompileInfo(ok=True),
+        time_ms=10.0,
+    )
 
 
 def test_a_claim_in_flight_or_fresh_is_shared_and_expires_after_the_ttl() -> None:
@@ -80,5 +85,6 @@ def test_concurrent_calls_run_each_baseline_once_next_to_a_candidate() -> None:
         results = list(pool.map(call, range(8)))
     assert all(len(c) == 1 and len(b) == 1 and b[0].passed for c, b in results)
     assert sum(batch.count("baseline = 1\n") for batch in batches) == 1
-    assert sorted(code for batch in batches for code in batch if code.startswith("candidate")) == \
-        sorted(f"candidate = {i}\n" for i in range(8))
+    assert sorted(code for batch in batches for code in batch if code.startswith("candidate")) == sorted(
+        f"candidate = {i}\n" for i in range(8)
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from afterburner_core.sandbox import stats
-from afterburner_core.sandbox.analysis import windowed_integral
+from afterburner_core.sandbox.measurement import stats
+from afterburner_core.sandbox.measurement.analysis import windowed_integral
 
 
 def test_median_interval_covers_the_median_and_tightens_with_n() -> None:

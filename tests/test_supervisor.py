@@ -12,9 +12,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from afterburner_core.sandbox.isolation import job_cgroup
-from afterburner_core.sandbox.scheduler import core_layout
-from afterburner_core.sandbox.supervisor import SupervisorOptions, supervise
+from afterburner_core.sandbox.scheduling.scheduler import core_layout
+from afterburner_core.sandbox.supervision.isolation import job_cgroup
+from afterburner_core.sandbox.supervision.supervisor import SupervisorOptions, supervise
 
 PY = str(Path(sys.executable).resolve())
 
@@ -22,8 +22,15 @@ PY = str(Path(sys.executable).resolve())
 def options(tmp_path: Path, **overrides) -> SupervisorOptions:
     layout = core_layout()
     values = dict(
-        cpu=layout.measured[0], sampler_cpu=layout.housekeeping, timeout_ms=5000, memory_kb=512 * 1024,
-        output_bytes=1 << 20, fsize_bytes=64 << 20, nproc=256, sample_us=50, cwd=tmp_path,
+        cpu=layout.measured[0],
+        sampler_cpu=layout.housekeeping,
+        timeout_ms=5000,
+        memory_kb=512 * 1024,
+        output_bytes=1 << 20,
+        fsize_bytes=64 << 20,
+        nproc=256,
+        sample_us=50,
+        cwd=tmp_path,
     )
     values.update(overrides)
     return SupervisorOptions(**values)
@@ -32,8 +39,13 @@ def options(tmp_path: Path, **overrides) -> SupervisorOptions:
 def run_python(tmp_path: Path, code: str, **overrides):
     script = tmp_path / "prog.py"
     script.write_text(textwrap.dedent(code))
-    result = supervise([PY, "-I", str(script)], [Path("/dev/null")], options(tmp_path, **overrides),
-                       {"PATH": "/usr/bin:/bin"}, tmp_path)
+    result = supervise(
+        [PY, "-I", str(script)],
+        [Path("/dev/null")],
+        options(tmp_path, **overrides),
+        {"PATH": "/usr/bin:/bin"},
+        tmp_path,
+    )
     return result.runs[0]
 
 
@@ -106,8 +118,11 @@ def test_memory_limit_by_cgroup_is_detected_as_oom(tmp_path: Path) -> None:
         assert group is not None
         before = group.oom_kills()
         run = run_python(
-            tmp_path, "x = b'a' * (400 << 20)", memory_kb=10 << 20,  # sampler limit out of the way
-            cgroup_join=group.join_files, cgroup_procs=group.procs_file,
+            tmp_path,
+            "x = b'a' * (400 << 20)",
+            memory_kb=10 << 20,  # sampler limit out of the way
+            cgroup_join=group.join_files,
+            cgroup_procs=group.procs_file,
         )
         assert run.signal == 9
         assert group.oom_kills() > before
@@ -129,8 +144,13 @@ def test_sampler_rate_and_integral_of_a_held_allocation(tmp_path: Path) -> None:
     """
     script = tmp_path / "prog.py"
     script.write_text(textwrap.dedent(code))
-    result = supervise([PY, "-I", str(script)], [Path("/dev/null")], options(tmp_path, record_samples=True),
-                       {"PATH": "/usr/bin:/bin"}, tmp_path)
+    result = supervise(
+        [PY, "-I", str(script)],
+        [Path("/dev/null")],
+        options(tmp_path, record_samples=True),
+        {"PATH": "/usr/bin:/bin"},
+        tmp_path,
+    )
     run = result.runs[0]
     rate = run.samples / (run.wall_ns / 1e9)
     assert rate >= 5_000, rate  # the benchmark checks >= 10 kHz on a quiet host; tests run under load
@@ -169,8 +189,7 @@ def test_caller_stop_ends_the_sequence_at_once(tmp_path: Path) -> None:
         (tmp_path / f"{i}.in").write_text(seconds)
         inputs.append(tmp_path / f"{i}.in")
     started = time.monotonic()
-    result = supervise([PY, "-I", str(script)], inputs, options(tmp_path), {}, tmp_path,
-                       on_record=lambda record: False)
+    result = supervise([PY, "-I", str(script)], inputs, options(tmp_path), {}, tmp_path, on_record=lambda record: False)
     assert time.monotonic() - started < 3
     assert result.runs[0].stdout == b"0\n"
     assert len(result.runs) <= 2 and (len(result.runs) == 1 or result.runs[1].stopped)
@@ -244,7 +263,9 @@ def test_harness_per_test_time_limit_names_the_test(tmp_path: Path) -> None:
 
 def test_harness_gap_work_is_visible(tmp_path: Path) -> None:
     """Work done after DONE and before the next GO (here: spinning 100 ms) is CPU in the gap."""
-    behaviour = ECHO + "\n    import time\n    end = time.process_time() + 0.1\n    while time.process_time() < end: pass"
+    behaviour = (
+        ECHO + "\n    import time\n    end = time.process_time() + 0.1\n    while time.process_time() < end: pass"
+    )
     result = run_harness(tmp_path, behaviour, ["a", "b"])
     assert result.tampered is None
     assert result.tests[1].gap_ns >= 90e6

@@ -20,12 +20,19 @@ from tests.helpers import private_calibration, require_language
 MEASURED = "9001"  # count-pairs-with-sum: measured for real (python, one run per solution)
 SYNTHETIC = "9010"  # range-sum-queries: calibration written by the test, known values and intervals
 # index -> (passed, time ms, 95 % interval); 2 and 3 overlap, 5 is the wrong solution
-KNOWN = {0: (True, 40.0, (39.0, 41.0)), 1: (True, 90.0, (88.0, 92.0)), 2: (True, 130.0, (129.0, 131.0)),
-         3: (True, 131.0, (129.5, 132.5)), 4: (True, 3000.0, (2950.0, 3050.0)), 5: (False, None, None)}
+KNOWN = {
+    0: (True, 40.0, (39.0, 41.0)),
+    1: (True, 90.0, (88.0, 92.0)),
+    2: (True, 130.0, (129.0, 131.0)),
+    3: (True, 131.0, (129.5, 132.5)),
+    4: (True, 3000.0, (2950.0, 3050.0)),
+    5: (False, None, None),
+}
 
-needs_train = pytest.mark.skipif(any(importlib.util.find_spec(m) is None for m in ("torch", "transformers", "trl",
-                                                                                      "peft", "datasets")),
-                                 reason="needs the train extra (torch, transformers, trl, peft, datasets)")
+needs_train = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("torch", "transformers", "trl", "peft", "datasets")),
+    reason="needs the train extra (torch, transformers, trl, peft, datasets)",
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -35,16 +42,29 @@ def calibration_file(tmp_path_factory: pytest.TempPathFactory):
     with private_calibration(tmp_path_factory) as root:
         entries = []
         for index, (passed, time_ms, ci) in KNOWN.items():
-            entries.append({"index": index, "label": get_problem(SYNTHETIC).solutions["python"][index].label,
-                            "passed": passed, "verdict": "accepted" if passed else "wrong_answer",
-                            "time": time_ms, "memory": 10_000.0 + index if passed else None,
-                            "integral": time_ms * 10_000.0 if passed else None,
-                            "ci": {"time_ms": list(ci) if ci else None, "memory_kb": None, "integral_kb_ms": None},
-                            "repeats": 9})
+            entries.append(
+                {
+                    "index": index,
+                    "label": get_problem(SYNTHETIC).solutions["python"][index].label,
+                    "passed": passed,
+                    "verdict": "accepted" if passed else "wrong_answer",
+                    "time": time_ms,
+                    "memory": 10_000.0 + index if passed else None,
+                    "integral": time_ms * 10_000.0 if passed else None,
+                    "ci": {"time_ms": list(ci) if ci else None, "memory_kb": None, "integral_kb_ms": None},
+                    "repeats": 9,
+                }
+            )
         synthetic = get_problem(SYNTHETIC)
-        document = {"format": calibration.FORMAT, "dataset": "venus-mini", "host_fingerprint": host_fingerprint(),
-                    "repeat": 9, "problems": {SYNTHETIC: {"python": {
-                        "content": calibration.content_key(synthetic, "python"), "entries": entries}}}}
+        document = {
+            "format": calibration.FORMAT,
+            "dataset": "venus-mini",
+            "host_fingerprint": host_fingerprint(),
+            "repeat": 9,
+            "problems": {
+                SYNTHETIC: {"python": {"content": calibration.content_key(synthetic, "python"), "entries": entries}}
+            },
+        }
         calibration.calibration_path("venus-mini").write_text(json.dumps(document))
         yield root
 
@@ -95,8 +115,16 @@ def test_dpo_pairs_have_a_real_margin(dpo_rows: list[dict]) -> None:
     correct = {(a, b) for a in range(5) for b in range(a + 1, 5)} - {(2, 3)}  # 2 vs 3: intervals overlap
     assert pairs == correct | {(0, 5)}
     for row in dpo_rows:
-        assert set(row) == {"problem_id", "language", "objective", "prompt", "chosen", "rejected",
-                            "chosen_performance", "rejected_performance"}
+        assert set(row) == {
+            "problem_id",
+            "language",
+            "objective",
+            "prompt",
+            "chosen",
+            "rejected",
+            "chosen_performance",
+            "rejected_performance",
+        }
         assert row["prompt"] == build_messages(get_problem(row["problem_id"]), "python", "time")
         assert "WRONG" not in row["rejected"].split("</thinking>")[0]
         chosen, rejected = row["chosen_performance"], row["rejected_performance"]
@@ -124,12 +152,15 @@ def test_data_cli(tmp_path: Path, sft_rows: list[dict]) -> None:
 
     from afterburner_core.cli.train_cmd import data_app
 
-    result = CliRunner().invoke(data_app, ["sft", "--problem", SYNTHETIC, "--language", "python", "--top-k", "3",
-                                           "--out", str(tmp_path), "--json"])
+    result = CliRunner().invoke(
+        data_app,
+        ["sft", "--problem", SYNTHETIC, "--language", "python", "--top-k", "3", "--out", str(tmp_path), "--json"],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["rows"] == 3
-    result = CliRunner().invoke(data_app, ["dpo", "--problem", SYNTHETIC, "--objective", "speed", "--out",
-                                           str(tmp_path)])
+    result = CliRunner().invoke(
+        data_app, ["dpo", "--problem", SYNTHETIC, "--objective", "speed", "--out", str(tmp_path)]
+    )
     assert isinstance(result.exception, AfterburnerError)
 
 
@@ -145,8 +176,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _config(tmp_path: Path, **values) -> Path:
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump({"output_dir": "out", "device": "cpu", "max_steps": 1, "learning_rate": 1e-3,
-                                    **values}))
+    path.write_text(
+        yaml.safe_dump({"output_dir": "out", "device": "cpu", "max_steps": 1, "learning_rate": 1e-3, **values})
+    )
     return path
 
 
@@ -195,8 +227,18 @@ def test_sft_with_lora(tmp_path: Path, tiny_model: Path, sft_rows: list[dict]) -
     from afterburner_core.training.trainers import train
 
     write_rows(sft_rows, tmp_path / "data", "sft")
-    summary = train("sft", _config(tmp_path, model=str(tiny_model), data="data", max_steps=2, max_length=1024,
-                                   per_device_train_batch_size=2, lora={"r": 4, "alpha": 8}))
+    summary = train(
+        "sft",
+        _config(
+            tmp_path,
+            model=str(tiny_model),
+            data="data",
+            max_steps=2,
+            max_length=1024,
+            per_device_train_batch_size=2,
+            lora={"r": 4, "alpha": 8},
+        ),
+    )
     assert summary["steps"] == 2 and summary["lora"] and summary["device"] == "cpu" and not summary["bf16"]
     assert (tmp_path / "out" / "adapter_config.json").exists()
     assert any("loss" in entry for entry in summary["log_history"])
@@ -208,8 +250,17 @@ def test_dpo(tmp_path: Path, tiny_model: Path, dpo_rows: list[dict]) -> None:
     from afterburner_core.training.trainers import train
 
     write_rows(dpo_rows[:4], tmp_path / "data", "dpo")
-    summary = train("dpo", _config(tmp_path, model=str(tiny_model), data="data/dpo.jsonl", max_length=1024,
-                                   per_device_train_batch_size=2, beta=0.1))
+    summary = train(
+        "dpo",
+        _config(
+            tmp_path,
+            model=str(tiny_model),
+            data="data/dpo.jsonl",
+            max_length=1024,
+            per_device_train_batch_size=2,
+            beta=0.1,
+        ),
+    )
     assert summary["steps"] == 1 and summary["rows"] == 4
     assert (tmp_path / "out" / "config.json").exists()
 
@@ -218,9 +269,19 @@ def test_dpo(tmp_path: Path, tiny_model: Path, dpo_rows: list[dict]) -> None:
 def test_grpo_with_the_execution_reward(tmp_path: Path, tiny_model: Path) -> None:
     from afterburner_core.training.trainers import train
 
-    summary = train("grpo", _config(tmp_path, model=str(tiny_model), problems=[MEASURED], num_generations=2,
-                                    per_device_train_batch_size=2, max_completion_length=12, save=False,
-                                    reward={"name": "afterburner"}))
+    summary = train(
+        "grpo",
+        _config(
+            tmp_path,
+            model=str(tiny_model),
+            problems=[MEASURED],
+            num_generations=2,
+            per_device_train_batch_size=2,
+            max_completion_length=12,
+            save=False,
+            reward={"name": "afterburner"},
+        ),
+    )
     assert summary["steps"] == 1
     calls = summary["reward_components"]
     assert calls and calls[0]["n"] == 2
@@ -238,8 +299,9 @@ def test_reward_components_are_summarised_from_real_runs(tmp_path: Path) -> None
     solutions = get_problem(SYNTHETIC).solutions["python"]
     log = RewardComponentsLog(trl_reward("afterburner", objective="time"), tmp_path / "components.jsonl")
     fn = log.wrap()
-    completions = [[{"role": "assistant", "content": format_response(s.code, "python", "")}]
-                   for s in (solutions[0], solutions[5])]
+    completions = [
+        [{"role": "assistant", "content": format_response(s.code, "python", "")}] for s in (solutions[0], solutions[5])
+    ]
     rewards = fn(prompts=[[], []], completions=completions, problem_id=[SYNTHETIC] * 2, language=["python"] * 2)
     assert rewards[0] > rewards[1]
     assert fn.__name__ == "afterburner_afterburner"

@@ -40,16 +40,25 @@ def tagged(code: str) -> str:
 
 
 def label(**changes: object) -> str:
-    fields = {"problem_id": "9001", "language": "python", "objective": "time",
-              "baseline": _solution("sorted copy + bisect"), "dataset": "venus-mini"}
+    fields = {
+        "problem_id": "9001",
+        "language": "python",
+        "objective": "time",
+        "baseline": _solution("sorted copy + bisect"),
+        "dataset": "venus-mini",
+    }
     fields.update(changes)
     return json.dumps({k: v for k, v in fields.items() if v is not None})
 
 
 def completions() -> list[str]:
     """fast passing, slow passing, wrong, and prose without code: rewards must come out in this order."""
-    return [tagged(_solution("Counter of values")), tagged(_solution("treap")), tagged(_solution("WRONG")),
-            "I would sort the numbers, but I am not sure how."]
+    return [
+        tagged(_solution("Counter of values")),
+        tagged(_solution("treap")),
+        tagged(_solution("WRONG")),
+        "I would sort the numbers, but I am not sure how.",
+    ]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -73,8 +82,9 @@ def _assert_ordered(rows: list[dict[str, float]]) -> None:
 
 def test_compute_score_batch_orders_real_completions() -> None:
     n = len(completions())
-    rows = verl_reward.compute_score_batch(["afterburner/venus-mini"] * n, completions(), [label()] * n,
-                                           [{"index": i} for i in range(n)], **OPTIONS)
+    rows = verl_reward.compute_score_batch(
+        ["afterburner/venus-mini"] * n, completions(), [label()] * n, [{"index": i} for i in range(n)], **OPTIONS
+    )
     _assert_ordered(rows)
 
 
@@ -84,9 +94,14 @@ def test_compute_score_per_sample_shares_the_baseline_between_concurrent_calls()
     before = runtime.shared.runs
 
     async def all_at_once() -> list[dict[str, float]]:  # as verl's reward loop calls it: threads, at once
-        return await asyncio.gather(*(asyncio.to_thread(verl_reward.compute_score, "afterburner/venus-mini", text,
-                                                        label(), {"split": "train"}, **options)
-                                      for text in completions()))
+        return await asyncio.gather(
+            *(
+                asyncio.to_thread(
+                    verl_reward.compute_score, "afterburner/venus-mini", text, label(), {"split": "train"}, **options
+                )
+                for text in completions()
+            )
+        )
 
     rows = asyncio.run(all_at_once())
     _assert_ordered(rows)
@@ -96,14 +111,17 @@ def test_compute_score_per_sample_shares_the_baseline_between_concurrent_calls()
     assert row["acc"] == 1.0 and "gain" in row
 
 
-@pytest.mark.parametrize(("truth", "extra", "message"), [
-    ("not json", None, "reward_model.ground_truth is not JSON"),
-    ('["9001"]', None, "must be an object"),
-    (label(objective="speed"), None, "objective: Input should be 'time', 'memory' or 'integral'"),
-    (json.dumps({"problem_id": "9001", "language": "python", "colour": "red"}), None, "colour: Extra inputs"),
-    (None, {"index": 3}, "no label"),
-    (label(problem_id="no-such-problem"), None, "no-such-problem"),
-])
+@pytest.mark.parametrize(
+    ("truth", "extra", "message"),
+    [
+        ("not json", None, "reward_model.ground_truth is not JSON"),
+        ('["9001"]', None, "must be an object"),
+        (label(objective="speed"), None, "objective: Input should be 'time', 'memory' or 'integral'"),
+        (json.dumps({"problem_id": "9001", "language": "python", "colour": "red"}), None, "colour: Extra inputs"),
+        (None, {"index": 3}, "no label"),
+        (label(problem_id="no-such-problem"), None, "no-such-problem"),
+    ],
+)
 def test_bad_labels_fail_with_one_line(truth: str | None, extra: dict | None, message: str) -> None:
     with pytest.raises(AfterburnerError, match=re.escape(message)) as error:
         verl_reward.compute_score("x", completions()[0], truth, extra, **OPTIONS)
@@ -127,8 +145,7 @@ def test_reward_kwargs_can_send_the_runs_to_an_afterburner_serve() -> None:
 
     with serving(parallel=1, queue_size=8) as url:
         n = len(completions())
-        rows = verl_reward.compute_score_batch(["x"] * n, completions(), [label()] * n, None,
-                                               **OPTIONS, server_url=url)
+        rows = verl_reward.compute_score_batch(["x"] * n, completions(), [label()] * n, None, **OPTIONS, server_url=url)
         served = httpx.get(f"{url}/status").json()["served"]
     _assert_ordered(rows)
     assert served == 3 + 1  # three candidates with code and their one baseline ran on the server
@@ -157,27 +174,46 @@ def _data_proto(tokenizer_dir: Path, texts: list[str], truths: list[str]):
     pad = tokenizer.pad_token_id
     prompts = torch.tensor([[pad] * (p - len(ids)) + ids for ids in prompt_ids])
     responses = torch.tensor([ids + [pad] * (r - len(ids)) for ids in response_ids])
-    mask = torch.tensor([[0] * (p - len(a)) + [1] * len(a) + [1] * len(b) + [0] * (r - len(b))
-                         for a, b in zip(prompt_ids, response_ids, strict=True)])
+    mask = torch.tensor(
+        [
+            [0] * (p - len(a)) + [1] * len(a) + [1] * len(b) + [0] * (r - len(b))
+            for a, b in zip(prompt_ids, response_ids, strict=True)
+        ]
+    )
     n = len(texts)
     return DataProto.from_dict(
-        tensors={"prompts": prompts, "responses": responses, "attention_mask": mask,
-                 "input_ids": torch.cat([prompts, responses], dim=1)},
-        non_tensors={"data_source": np.array(["afterburner/venus-mini"] * n, dtype=object),
-                     "reward_model": np.array([{"style": "rule", "ground_truth": t} for t in truths], dtype=object),
-                     "extra_info": np.array([{"index": i, "split": "train"} for i in range(n)], dtype=object)})
+        tensors={
+            "prompts": prompts,
+            "responses": responses,
+            "attention_mask": mask,
+            "input_ids": torch.cat([prompts, responses], dim=1),
+        },
+        non_tensors={
+            "data_source": np.array(["afterburner/venus-mini"] * n, dtype=object),
+            "reward_model": np.array([{"style": "rule", "ground_truth": t} for t in truths], dtype=object),
+            "extra_info": np.array([{"index": i, "split": "train"} for i in range(n)], dtype=object),
+        },
+    )
 
 
 def _verl_config(name: str, tokenizer_dir: Path | None = None):
     from omegaconf import OmegaConf
 
-    return OmegaConf.create({
-        "actor_rollout_ref": {"model": {"path": str(tokenizer_dir), "tokenizer_path": None}},
-        "reward": {"custom_reward_function": {"path": REWARD_FILE, "name": name, "reward_kwargs": OPTIONS},
-                   "reward_manager": {"source": "register", "name": "naive",
-                                      "module": {"path": None, "name": "custom_reward_manager"}},
-                   "reward_model": {"enable": False}, "sandbox_fusion": None},
-    })
+    return OmegaConf.create(
+        {
+            "actor_rollout_ref": {"model": {"path": str(tokenizer_dir), "tokenizer_path": None}},
+            "reward": {
+                "custom_reward_function": {"path": REWARD_FILE, "name": name, "reward_kwargs": OPTIONS},
+                "reward_manager": {
+                    "source": "register",
+                    "name": "naive",
+                    "module": {"path": None, "name": "custom_reward_manager"},
+                },
+                "reward_model": {"enable": False},
+                "sandbox_fusion": None,
+            },
+        }
+    )
 
 
 def test_verl_batch_reward_manager_scores_a_data_proto(tokenizer_dir: Path) -> None:

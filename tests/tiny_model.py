@@ -30,8 +30,14 @@ def _corpus() -> list[str]:
     return texts
 
 
-def build_tiny_model(path: str | Path, vocab_size: int = 1024, hidden_size: int = 32, layers: int = 2,
-                     seed: int = 0, chat_template: str | None = CHAT_TEMPLATE) -> Path:
+def build_tiny_model(
+    path: str | Path,
+    vocab_size: int = 1024,
+    hidden_size: int = 32,
+    layers: int = 2,
+    seed: int = 0,
+    chat_template: str | None = CHAT_TEMPLATE,
+) -> Path:
     """Build and save a tiny LLaMA-style model and its tokenizer under `path`; returns `path`.
 
     `chat_template=None` saves a tokenizer without one (generators then render plain text)."""
@@ -45,21 +51,37 @@ def build_tiny_model(path: str | Path, vocab_size: int = 1024, hidden_size: int 
     raw = Tokenizer(models.BPE())
     raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     raw.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     raw.train_from_iterator(_corpus(), trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, pad_token="<|pad|>", bos_token="<|bos|>",
-                                        eos_token="<|end|>", additional_special_tokens=SPECIAL[3:])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=raw,
+        pad_token="<|pad|>",
+        bos_token="<|bos|>",
+        eos_token="<|end|>",
+        additional_special_tokens=SPECIAL[3:],
+    )
     if chat_template:
         tokenizer.chat_template = chat_template
     tokenizer.model_max_length = 4096
 
     torch.manual_seed(seed)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=2 * hidden_size,
-        num_hidden_layers=layers, num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=4096,
-        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=True,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True,
     )
     model = LlamaForCausalLM(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id

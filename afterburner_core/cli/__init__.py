@@ -24,6 +24,7 @@ from afterburner_core.cli import (
     train_cmd,
 )
 from afterburner_core.errors import AfterburnerError
+from afterburner_core.sandbox.supervision.supervisor import terminating_on_signals
 from afterburner_core.validation import one_line
 
 app = typer.Typer(
@@ -48,8 +49,6 @@ app.add_typer(images_cmd.app, name="images")
 
 
 def main() -> None:
-    from afterburner_core.sandbox.supervisor import terminating_on_signals
-
     try:
         with terminating_on_signals():  # SIGTERM, SIGHUP, Ctrl-C: every running job ends with us
             app()

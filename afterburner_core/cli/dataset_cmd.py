@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,8 +21,9 @@ from afterburner_core.leetcode.probes import typed_languages, typed_probe_jobs, 
 from afterburner_core.models import RunReport
 from afterburner_core.problems import problem_tests
 
-app = typer.Typer(help="Inspect, validate, calibrate and export datasets (venus-mini is bundled).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect, validate, calibrate and export datasets (venus-mini is bundled).", no_args_is_help=True
+)
 
 DATASET = typer.Option("venus-mini", "--dataset", "-d", help="bundled name or a .json/.jsonl file/directory")
 LANGUAGES = typer.Option(None, "--language", "-l", help="restrict to these languages (repeatable)")
@@ -30,14 +32,20 @@ LANGUAGES = typer.Option(None, "--language", "-l", help="restrict to these langu
 @app.command("list")
 def list_problems(dataset: str = DATASET, as_json: bool = typer.Option(False, "--json")) -> None:
     """One line per problem: id, title, difficulty, tests, languages and solutions."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for problem in load_problems(dataset):
-        rows.append({
-            "problem_id": problem.problem_id, "title": problem.title, "difficulty": problem.difficulty,
-            "kind": problem.kind, "tags": problem.tags, "tests": len(problem_tests(problem)),
-            "languages": sorted(problem.solutions),
-            "solutions": sum(len(s) for s in problem.solutions.values()),
-        })
+        rows.append(
+            {
+                "problem_id": problem.problem_id,
+                "title": problem.title,
+                "difficulty": problem.difficulty,
+                "kind": problem.kind,
+                "tags": problem.tags,
+                "tests": len(problem_tests(problem)),
+                "languages": sorted(problem.solutions),
+                "solutions": sum(len(s) for s in problem.solutions.values()),
+            }
+        )
     if as_json:
         print_json(rows)
         return
@@ -45,14 +53,24 @@ def list_problems(dataset: str = DATASET, as_json: bool = typer.Option(False, "-
     for column in ("id", "title", "difficulty", "kind", "tests", "languages", "solutions"):
         table.add_column(column)
     for row in rows:
-        table.add_row(str(row["problem_id"]), str(row["title"]), str(row["difficulty"]), str(row["kind"]),
-                      str(row["tests"]), str(len(row["languages"])), str(row["solutions"]))  # type: ignore[arg-type]
+        table.add_row(
+            str(row["problem_id"]),
+            str(row["title"]),
+            str(row["difficulty"]),
+            str(row["kind"]),
+            str(row["tests"]),
+            str(len(row["languages"])),
+            str(row["solutions"]),
+        )
     console.print(table)
 
 
 @app.command("show")
-def show_problem(problem: str = typer.Argument(..., help="problem id or title"), dataset: str = DATASET,
-                 as_json: bool = typer.Option(False, "--json")) -> None:
+def show_problem(
+    problem: str = typer.Argument(..., help="problem id or title"),
+    dataset: str = DATASET,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """A problem's statement, starter code languages, tests and solutions."""
     row = get_problem(problem, dataset)
     if as_json:
@@ -67,8 +85,15 @@ def show_problem(problem: str = typer.Argument(..., help="problem id or title"),
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=False, disable=not console.is_terminal)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
 
 
 @app.command("validate")
@@ -76,7 +101,9 @@ def validate(
     dataset: str = DATASET,
     languages: list[str] | None = LANGUAGES,
     problem: str | None = typer.Option(None, "--problem", "-p"),
-    timeout: float | None = typer.Option(None, "--timeout", help="wall limit per test, seconds (default: the problem's)"),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="wall limit per test, seconds (default: the problem's)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Run every solution in every language: correct ones must pass, wrong ones must fail."""
@@ -92,26 +119,43 @@ def validate(
 
         def done(job: venus.SolutionJob, report: RunReport) -> None:
             if report.passed != job.expected_pass:
-                failures.append({
-                    "problem": job.problem.title, "language": job.language, "index": job.index,
-                    "label": job.label, "expected_pass": job.expected_pass, "verdict": report.verdict.value,
-                    "reason": report.failing_test.reason if report.failing_test else
-                    report.compile.stderr if not report.compile.ok else report.stderr[-300:],
-                })
+                failures.append(
+                    {
+                        "problem": job.problem.title,
+                        "language": job.language,
+                        "index": job.index,
+                        "label": job.label,
+                        "expected_pass": job.expected_pass,
+                        "verdict": report.verdict.value,
+                        "reason": report.failing_test.reason
+                        if report.failing_test
+                        else report.compile.stderr
+                        if not report.compile.ok
+                        else report.stderr[-300:],
+                    }
+                )
             progress.advance(task)
 
         venus.run_jobs(jobs, 1, build_limits(timeout, None), done)
-    summary = {"dataset": dataset, "solutions": len(jobs), "mismatches": failures, "ok": not failures,
-               "languages": ready, "skipped_languages": skipped}
+    summary = {
+        "dataset": dataset,
+        "solutions": len(jobs),
+        "mismatches": failures,
+        "ok": not failures,
+        "languages": ready,
+        "skipped_languages": skipped,
+    }
     if as_json:
         print_json(summary)
     else:
         for name, reason in skipped.items():
             console.print(f"[yellow]skipped {name}[/yellow]: {reason}")
         for failure in failures:
-            console.print(f"[red]MISMATCH[/red] {failure['problem']} {failure['language']}#{failure['index']} "
-                          f"({failure['label']}): expected {'pass' if failure['expected_pass'] else 'fail'}, "
-                          f"got {failure['verdict']} — {failure['reason']}")
+            console.print(
+                f"[red]MISMATCH[/red] {failure['problem']} {failure['language']}#{failure['index']} "
+                f"({failure['label']}): expected {'pass' if failure['expected_pass'] else 'fail'}, "
+                f"got {failure['verdict']} — {failure['reason']}"
+            )
         colour = "green" if not failures else "red"
         behaving = len(jobs) - sum(1 for f in failures if f["index"] is not None)
         console.print(f"[{colour}]{behaving}/{len(jobs)} solutions behave as labelled[/{colour}]")
@@ -133,13 +177,19 @@ def calibrate(
     jobs = venus.solution_jobs(problems, ready, only_correct=True)
     with _progress() as progress:
         task = progress.add_task("calibrating", total=len(jobs))
-        reports = venus.run_jobs(jobs, parse_repeat(repeat), build_limits(None, None),
-                                 lambda job, report: progress.advance(task))
+        reports = venus.run_jobs(
+            jobs, parse_repeat(repeat), build_limits(None, None), lambda job, report: progress.advance(task)
+        )
     path = calibration.save_calibration(dataset, jobs, reports, parse_repeat(repeat), out)
     spreads = _spreads(jobs, reports)
     failed = [f"{j.problem.title} {j.language}#{j.index}" for j, r in zip(jobs, reports, strict=True) if not r.passed]
-    summary = {"path": str(path), "solutions": len(jobs), "failed": failed, "skipped_languages": skipped,
-               "spreads": spreads}
+    summary = {
+        "path": str(path),
+        "solutions": len(jobs),
+        "failed": failed,
+        "skipped_languages": skipped,
+        "spreads": spreads,
+    }
     if as_json:
         print_json(summary)
     else:
@@ -147,8 +197,14 @@ def calibrate(
         for column in ("problem", "language", "n", "time slowest/fastest", "memory max/min", "integral max/min"):
             table.add_column(column)
         for row in spreads:
-            table.add_row(row["problem"], row["language"], str(row["n"]), f"{row['time_ratio']:.1f}×",
-                          f"{row['memory_ratio']:.1f}×", f"{row['integral_ratio']:.1f}×")
+            table.add_row(
+                row["problem"],
+                row["language"],
+                str(row["n"]),
+                f"{row['time_ratio']:.1f}×",
+                f"{row['memory_ratio']:.1f}×",
+                f"{row['integral_ratio']:.1f}×",
+            )
         console.print(table)
         for item in failed:
             console.print(f"[red]a correct solution failed[/red]: {item}")
@@ -162,15 +218,20 @@ def _spreads(jobs: list[venus.SolutionJob], reports: list[RunReport]) -> list[di
             groups.setdefault((job.problem.title, job.language), []).append(report)
     rows = []
     for (title, language), items in sorted(groups.items()):
+
         def ratio(values: list[float]) -> float:
             return max(values) / min(values) if values and min(values) > 0 else float("inf")
 
-        rows.append({
-            "problem": title, "language": language, "n": len(items),
-            "time_ratio": ratio([r.time_ms for r in items if r.time_ms is not None]),
-            "memory_ratio": ratio([r.memory_kb for r in items if r.memory_kb is not None]),
-            "integral_ratio": ratio([r.integral_kb_ms for r in items if r.integral_kb_ms is not None]),
-        })
+        rows.append(
+            {
+                "problem": title,
+                "language": language,
+                "n": len(items),
+                "time_ratio": ratio([r.time_ms for r in items if r.time_ms is not None]),
+                "memory_ratio": ratio([r.memory_kb for r in items if r.memory_kb is not None]),
+                "integral_ratio": ratio([r.integral_kb_ms for r in items if r.integral_kb_ms is not None]),
+            }
+        )
     return rows
 
 
@@ -206,7 +267,9 @@ def export(
 
 @app.command("import-leetcode")
 def import_leetcode(
-    directory: Path = typer.Argument(..., help="a problem directory or a directory of them (see docs/dataset-format.md)"),
+    directory: Path = typer.Argument(
+        ..., help="a problem directory or a directory of them (see docs/dataset-format.md)"
+    ),
     out: Path = typer.Option(..., "--out", help="JSONL file to write (Venus-shaped rows)"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -218,9 +281,19 @@ def import_leetcode(
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     except OSError as exc:
         raise AfterburnerError(f"cannot write {out}: {exc}") from None
-    result = {"path": str(out), "rows": len(rows), "problems": [
-        {"problem_id": p.problem_id, "title": p.title, "tests": len(p.test_cases),
-         "solutions": {language: len(items) for language, items in sorted(p.solutions.items())}} for p in problems]}
+    result = {
+        "path": str(out),
+        "rows": len(rows),
+        "problems": [
+            {
+                "problem_id": p.problem_id,
+                "title": p.title,
+                "tests": len(p.test_cases),
+                "solutions": {language: len(items) for language, items in sorted(p.solutions.items())},
+            }
+            for p in problems
+        ],
+    }
     if as_json:
         print_json(result)
     else:

@@ -13,15 +13,22 @@ from afterburner_core.datasets import DATA_DIR
 from afterburner_core.litmus.evaluate import Evaluation, Sample, read_samples
 from afterburner_core.litmus.pipeline import Settings, run_evaluation
 from afterburner_core.litmus.report import comparison_lines, litmus_table, write_report
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 
 DEMO_SAMPLES = DATA_DIR / "demo_samples.jsonl"
 
 
-def _evaluate(samples: list[Sample], dataset: str, settings: Settings, out: Path | None, as_json: bool,
-              title: str) -> Evaluation:
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=as_json or not console.is_terminal) as progress:
+def _evaluate(
+    samples: list[Sample], dataset: str, settings: Settings, out: Path | None, as_json: bool, title: str
+) -> Evaluation:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json or not console.is_terminal,
+    ) as progress:
         tasks: dict[str, TaskID] = {}
 
         def advance(stage: str, done: int, total: int | None) -> None:
@@ -51,27 +58,40 @@ def evaluate(
     dataset: str = typer.Option("venus-mini", "--dataset", "-d"),
     language: list[str] | None = typer.Option(None, "--language", "-l", help="only these languages"),
     repeat: str = typer.Option(
-        "3", "--repeat", help="runs per sample (medians and intervals), or 'auto'; with --paired, interleaved rounds"),
+        "3", "--repeat", help="runs per sample (medians and intervals), or 'auto'; with --paired, interleaved rounds"
+    ),
     paired: bool = typer.Option(
-        False, "--paired", help="re-measure the sampled problems' humans in the same interleaved rounds as the "
-        "samples, instead of using the calibration: immune to host drift, costs the humans' runs"),
+        False,
+        "--paired",
+        help="re-measure the sampled problems' humans in the same interleaved rounds as the "
+        "samples, instead of using the calibration: immune to host drift, costs the humans' runs",
+    ),
     anchor: bool = typer.Option(
-        True, "--anchor/--no-anchor", help="re-measure one calibrated human per sampled problem and language "
-        "with the samples and correct the calibration for the host's drift since it was made"),
+        True,
+        "--anchor/--no-anchor",
+        help="re-measure one calibrated human per sampled problem and language "
+        "with the samples and correct the calibration for the host's drift since it was made",
+    ),
     out: Path | None = typer.Option(None, "--out", help="write report.json, report.md and PNG plots here"),
     timeout: float | None = typer.Option(
-        None, "--timeout", help="wall limit per test, seconds (default: each problem's own, else 10)"),
+        None, "--timeout", help="wall limit per test, seconds (default: each problem's own, else 10)"
+    ),
     time_basis: str = typer.Option("cpu", "--time-basis", help="what Time% ranks: cpu (CPU time, default) or wall"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Pass@1, Time%, Memory%, Integral% against this host's human distribution, with 95 % CIs."""
     rows = read_samples(samples)
     if language:
-        manager = get_manager()
-        wanted = {manager.resolve_language(name).key for name in language}
-        rows = [r for r in rows if manager.resolve_language(r.language).key in wanted]
-    settings = Settings(repeat=parse_repeat(repeat), paired=paired, anchor=anchor, time_basis=time_basis,
-                        limits=build_limits(timeout, None))
+        registry = get_registry()
+        wanted = {registry.resolve_language(name).key for name in language}
+        rows = [r for r in rows if registry.resolve_language(r.language).key in wanted]
+    settings = Settings(
+        repeat=parse_repeat(repeat),
+        paired=paired,
+        anchor=anchor,
+        time_basis=time_basis,
+        limits=build_limits(timeout, None),
+    )
     _evaluate(rows, dataset, settings, out, as_json, f"Litmus: {samples.name}")
 
 
@@ -89,7 +109,15 @@ def demo(
     """
     samples = read_samples(DEMO_SAMPLES)
     if not as_json:
-        console.print(f"[bold]Afterburner demo[/bold]: {len(samples)} example model outputs on "
-                      f"{len({s.problem_id for s in samples})} venus-mini problems; humans measured on this host")
-    _evaluate(samples, "venus-mini", Settings(repeat=parse_repeat(repeat), time_basis=time_basis, anchor=anchor), out, as_json,
-              "Litmus: bundled example outputs vs. humans (%)")
+        console.print(
+            f"[bold]Afterburner demo[/bold]: {len(samples)} example model outputs on "
+            f"{len({s.problem_id for s in samples})} venus-mini problems; humans measured on this host"
+        )
+    _evaluate(
+        samples,
+        "venus-mini",
+        Settings(repeat=parse_repeat(repeat), time_basis=time_basis, anchor=anchor),
+        out,
+        as_json,
+        "Litmus: bundled example outputs vs. humans (%)",
+    )

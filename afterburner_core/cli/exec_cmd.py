@@ -16,7 +16,9 @@ from afterburner_core.sandbox.api import Sandbox
 def exec_program(
     file: Path = typer.Argument(..., help="source file of a whole program"),
     language: str = typer.Option(..., "--language", "-l", help="python, cpp, rust, go, java, javascript (or alias)"),
-    stdin: str | None = typer.Option(None, "--stdin", help="file fed to the program's standard input ('-': this command's own)"),
+    stdin: str | None = typer.Option(
+        None, "--stdin", help="file fed to the program's standard input ('-': this command's own)"
+    ),
     timeout: float | None = typer.Option(None, "--timeout", help="wall limit in seconds (default 10)"),
     memory_mb: int | None = typer.Option(None, "--memory-mb", help="memory limit in MiB (default 1024)"),
     repeat: str = typer.Option("1", "--repeat", help="N runs (medians + 95% CI) or 'auto'"),

@@ -6,7 +6,7 @@ import typer
 
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.images import build_image, docker_client
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 
 app = typer.Typer(help="Container images of the language plugins (for the docker backend).", no_args_is_help=True)
 
@@ -18,8 +18,8 @@ def build(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Build afterburner/<language>:latest from each plugin's Dockerfile (cached by its hash)."""
-    manager = get_manager()
-    infos = [manager.resolve_language(name) for name in languages] if languages else list(manager.languages.values())
+    registry = get_registry()
+    infos = [registry.resolve_language(name) for name in languages] if languages else list(registry.languages.values())
     client = docker_client()
     results = []
     for info in infos:

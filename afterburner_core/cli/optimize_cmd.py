@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -14,7 +15,7 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.generators import get_generator
 from afterburner_core.iof import Candidate, OptimizationResult, Optimizer
 from afterburner_core.objectives import FIELD_UNIT, OBJECTIVES, REPORT_FIELD
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 
 
 def _write(result: OptimizationResult, out: Path) -> list[Path]:
@@ -23,7 +24,7 @@ def _write(result: OptimizationResult, out: Path) -> list[Path]:
     written[0].write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     written.append(result.plot(out / "curve.png"))
     if result.best is not None and result.best.code is not None:
-        path = out / f"best.{get_manager().resolve_language(result.language).extension}"
+        path = out / f"best.{get_registry().resolve_language(result.language).extension}"
         path.write_text(result.best.code, encoding="utf-8")
         written.append(path)
     return written
@@ -68,18 +69,29 @@ def optimize(
         raise AfterburnerError("--iterations must be at least 1")
     if samples < 1:
         raise AfterburnerError("--samples must be at least 1")
-    get_manager().require_toolchain(language)
-    options = {key: value for key, value in (("base_url", base_url), ("api_key", api_key)) if value is not None}
+    get_registry().require_toolchain(language)
+    options: dict[str, Any] = {
+        key: value for key, value in (("base_url", base_url), ("api_key", api_key)) if value is not None
+    }
     generator = get_generator(model, **options)
     show = not as_json and console.is_terminal
 
     def progress(candidate: Candidate) -> None:
         if show:
-            console.print(f"iteration {candidate.iteration}: {candidate.verdict}"
-                          + (" (kept)" if candidate.kept else ""))
+            console.print(
+                f"iteration {candidate.iteration}: {candidate.verdict}" + (" (kept)" if candidate.kept else "")
+            )
 
-    optimizer = Optimizer(generator, dataset=dataset, repeat=parse_repeat(repeat), samples_per_iteration=samples,
-                          temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, progress=progress)
+    optimizer = Optimizer(
+        generator,
+        dataset=dataset,
+        repeat=parse_repeat(repeat),
+        samples_per_iteration=samples,
+        temperature=temperature,
+        max_new_tokens=max_new_tokens,
+        seed=seed,
+        progress=progress,
+    )
     result = optimizer.optimize(problem, language, objective, iterations)
     written = _write(result, out) if out else []
     if as_json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 
@@ -12,14 +14,11 @@ from afterburner_core.plugins import get_manager
 def plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """List every plugin (languages, backends, rewards, ...) and each language's toolchain."""
     manager = get_manager()
-    languages_by_plugin: dict[str, list[dict[str, object]]] = {}
-    for plugin_name, plugin in manager.pm.list_name_plugin():
-        infos = getattr(plugin, "afterburner_languages", None)
-        if infos is None:
-            continue
-        for info in infos():
-            status = info.toolchain()
-            languages_by_plugin.setdefault(plugin_name, []).append({
+    languages_by_plugin: dict[str, list[dict[str, Any]]] = {}
+    for key, info in sorted(manager.registry.languages.items()):
+        status = info.toolchain()
+        languages_by_plugin.setdefault(manager.registry.language_owner(key), []).append(
+            {
                 "key": info.key,
                 "aliases": list(info.aliases),
                 "toolchain_available": status.available,
@@ -29,10 +28,11 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable
                 "toolchain_paths": status.paths,
                 "test_mode": info.test_mode,
                 "compile_flags": info.compile_flags,
-            })
-    rows = []
+            }
+        )
+    rows: list[dict[str, Any]] = []
     for record in manager.records():
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "name": record.name,
             "kind": record.kinds[0] if len(record.kinds) == 1 else list(record.kinds),
             "distribution": record.distribution,
@@ -48,17 +48,20 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="machine-readable
     for column in ("name", "kind", "distribution", "version", "language", "toolchain"):
         table.add_column(column)
     for row in rows:
-        for language in row.get("languages", [None]) or [None]:  # type: ignore[union-attr]
+        for language in row.get("languages", [None]) or [None]:
             if language:
-                aliases = ", ".join(language["aliases"])  # type: ignore[index]
-                lang = f"{language['key']} ({aliases})"  # type: ignore[index]
-                ok = language["toolchain_available"]  # type: ignore[index]
-                wanted = f" (needs {language['toolchain_requirement']})" if language["toolchain_requirement"] else ""  # type: ignore[index]
-                tool = (f"[green]{language['toolchain_version']}[/green]{wanted}" if ok  # type: ignore[index]
-                        else f"[red]missing[/red]: {language['toolchain_message']}")  # type: ignore[index]
+                aliases = ", ".join(language["aliases"])
+                lang = f"{language['key']} ({aliases})"
+                ok = language["toolchain_available"]
+                wanted = f" (needs {language['toolchain_requirement']})" if language["toolchain_requirement"] else ""
+                tool = (
+                    f"[green]{language['toolchain_version']}[/green]{wanted}"
+                    if ok
+                    else f"[red]missing[/red]: {language['toolchain_message']}"
+                )
             else:
                 lang, tool = "", ""
-            kind = row["kind"] if isinstance(row["kind"], str) else ", ".join(row["kind"])  # type: ignore[arg-type]
+            kind = row["kind"] if isinstance(row["kind"], str) else ", ".join(row["kind"])
             table.add_row(str(row["name"]), kind, str(row["distribution"]), str(row["version"]), lang, tool)
     console.print(table)
     for error in manager.load_errors:

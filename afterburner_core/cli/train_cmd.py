@@ -12,11 +12,16 @@ from afterburner_core.cli.common import parse_repeat
 from afterburner_core.cli.output import console, print_json
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.objectives import OBJECTIVES
+from afterburner_core.training.data import build_dpo, build_sft, write_rows
 
-data_app = typer.Typer(help="Build SFT / DPO rows (Venus_SFT_Data / Venus_DPO_Data shape) from solutions "
-                            "measured on this host, and GRPO prompts for verl / OpenRLHF.", no_args_is_help=True)
-train_app = typer.Typer(help="Train with TRL (SFT, DPO, GRPO with the execution reward) from a YAML config.",
-                        no_args_is_help=True)
+data_app = typer.Typer(
+    help="Build SFT / DPO rows (Venus_SFT_Data / Venus_DPO_Data shape) from solutions "
+    "measured on this host, and GRPO prompts for verl / OpenRLHF.",
+    no_args_is_help=True,
+)
+train_app = typer.Typer(
+    help="Train with TRL (SFT, DPO, GRPO with the execution reward) from a YAML config.", no_args_is_help=True
+)
 
 DATASET = typer.Option("venus-mini", "--dataset", "-d", help="bundled name, a file/directory, or hf:OWNER/NAME")
 OBJECTIVE = typer.Option("time", "--objective", "-o", help="time | memory | integral")
@@ -40,9 +45,16 @@ def _summary(kind: str, rows: list[dict], written: list[Path], as_json: bool) ->
         key = (row["problem_id"], row["language"])
         per_pair[key] = per_pair.get(key, 0) + 1
     if as_json:
-        print_json({"kind": kind, "rows": len(rows), "files": [str(p) for p in written],
-                    "per_problem": [{"problem_id": p, "language": lang, "rows": n}
-                                    for (p, lang), n in sorted(per_pair.items())]})
+        print_json(
+            {
+                "kind": kind,
+                "rows": len(rows),
+                "files": [str(p) for p in written],
+                "per_problem": [
+                    {"problem_id": p, "language": lang, "rows": n} for (p, lang), n in sorted(per_pair.items())
+                ],
+            }
+        )
         return
     table = Table(title=f"{kind}: {len(rows)} rows")
     for column in ("problem", "language", "rows"):
@@ -55,47 +67,68 @@ def _summary(kind: str, rows: list[dict], written: list[Path], as_json: bool) ->
 
 
 @data_app.command("sft")
-def data_sft(dataset: str = DATASET, objective: str = OBJECTIVE, out: Path = OUT,
-             languages: list[str] | None = LANGUAGES, problems: list[str] | None = PROBLEMS,
-             top_k: int = typer.Option(1, "--top-k", help="best correct solutions kept per problem and language"),
-             repeat: str = REPEAT, as_json: bool = JSON) -> None:
+def data_sft(
+    dataset: str = DATASET,
+    objective: str = OBJECTIVE,
+    out: Path = OUT,
+    languages: list[str] | None = LANGUAGES,
+    problems: list[str] | None = PROBLEMS,
+    top_k: int = typer.Option(1, "--top-k", help="best correct solutions kept per problem and language"),
+    repeat: str = REPEAT,
+    as_json: bool = JSON,
+) -> None:
     """The most efficient correct solutions (measured here) as prompt/response rows."""
-    from afterburner_core.training.data import build_sft, write_rows
-
-    rows = build_sft(dataset, _objective(objective), languages or None, top_k, problems or None,
-                     repeat=parse_repeat(repeat))
+    rows = build_sft(
+        dataset, _objective(objective), languages or None, top_k, problems or None, repeat=parse_repeat(repeat)
+    )
     _summary("sft", rows, write_rows(rows, out, "sft"), as_json)
 
 
 @data_app.command("dpo")
-def data_dpo(dataset: str = DATASET, objective: str = OBJECTIVE, out: Path = OUT,
-             languages: list[str] | None = LANGUAGES, problems: list[str] | None = PROBLEMS,
-             min_gain: float = typer.Option(0.05, "--min-gain", help="chosen must be this much better (relative), "
-                                            "besides non-overlapping 95 % intervals"),
-             max_pairs: int | None = typer.Option(None, "--max-pairs", help="correct-vs-correct pairs kept per "
-                                                  "problem and language (largest ratio first)"),
-             no_failing: bool = typer.Option(False, "--no-failing", help="leave out failing-vs-correct pairs"),
-             repeat: str = REPEAT, as_json: bool = JSON) -> None:
+def data_dpo(
+    dataset: str = DATASET,
+    objective: str = OBJECTIVE,
+    out: Path = OUT,
+    languages: list[str] | None = LANGUAGES,
+    problems: list[str] | None = PROBLEMS,
+    min_gain: float = typer.Option(
+        0.05, "--min-gain", help="chosen must be this much better (relative), besides non-overlapping 95 % intervals"
+    ),
+    max_pairs: int | None = typer.Option(
+        None, "--max-pairs", help="correct-vs-correct pairs kept per problem and language (largest ratio first)"
+    ),
+    no_failing: bool = typer.Option(False, "--no-failing", help="leave out failing-vs-correct pairs"),
+    repeat: str = REPEAT,
+    as_json: bool = JSON,
+) -> None:
     """Preference pairs with a real measured margin (prompt, chosen, rejected)."""
-    from afterburner_core.training.data import build_dpo, write_rows
-
     if not 0 <= min_gain < 1:
         raise AfterburnerError("--min-gain must be in [0, 1)")
-    rows = build_dpo(dataset, _objective(objective), languages or None, problems or None, min_gain, max_pairs,
-                     not no_failing, repeat=parse_repeat(repeat))
+    rows = build_dpo(
+        dataset,
+        _objective(objective),
+        languages or None,
+        problems or None,
+        min_gain,
+        max_pairs,
+        not no_failing,
+        repeat=parse_repeat(repeat),
+    )
     _summary("dpo", rows, write_rows(rows, out, "dpo"), as_json)
 
 
 def _train(kind: str, config: Path, as_json: bool) -> None:
-    from afterburner_core.training.trainers import train
+    from afterburner_core.training.trainers import train  # heavy: imports torch, transformers and trl
 
     summary = train(kind, config)
     if as_json:
         print_json({k: v for k, v in summary.items() if k != "log_history"})
         return
-    console.print(f"{kind}: {summary['steps']} steps in {summary['seconds']} s on {summary['device']}"
-                  f"{' (bf16)' if summary['bf16'] else ''}{' with LoRA' if summary['lora'] else ''}, "
-                  f"train loss {summary['train_loss']:.4f}; saved to {summary['output_dir']}")
+    console.print(
+        f"{kind}: {summary['steps']} steps in {summary['seconds']} s on {summary['device']}"
+        f"{' (bf16)' if summary['bf16'] else ''}{' with LoRA' if summary['lora'] else ''}, "
+        f"train loss {summary['train_loss']:.4f}; saved to {summary['output_dir']}"
+    )
 
 
 @train_app.command("sft")

@@ -18,49 +18,30 @@ from afterburner_core.generators.base import (
     Messages,
     render_plain,
 )
+from afterburner_core.plugins import get_registry
+from afterburner_core.registry import Registry
 
 
-def _transformers_factory(target: str, **options: Any) -> Generator:
-    from afterburner_core.generators.hf import TransformersGenerator
-
-    return TransformersGenerator(target, **options)
-
-
-def _openai_factory(target: str, **options: Any) -> Generator:
-    from afterburner_core.generators.openai_compat import OpenAIGenerator
-
-    return OpenAIGenerator(target, **options)
-
-
-BUILTIN_GENERATORS = (
-    GeneratorInfo("transformers", "a local model directory or hub id, through transformers (cuda+bf16 when present)",
-                  _transformers_factory),
-    GeneratorInfo("openai", "an OpenAI-compatible chat-completions server (vLLM, SGLang, TGI, OpenAI); "
-                  "OPENAI_BASE_URL / OPENAI_API_KEY", _openai_factory),
-)
-
-
-def available_generators() -> dict[str, GeneratorInfo]:
+def available_generators(registry: Registry | None = None) -> dict[str, GeneratorInfo]:
     """Installed generator plugins by name (the built-ins plus any third-party ones)."""
-    from afterburner_core.plugins import get_manager
-
-    return {info.name: info for infos in get_manager().hook.afterburner_generators() for info in infos}
+    return (registry or get_registry()).generators.as_dict()
 
 
-def get_generator(spec: str, **options: Any) -> Generator:
+def get_generator(spec: str, *, registry: Registry | None = None, **options: Any) -> Generator:
     """A generator from ``KIND:TARGET`` (``transformers:PATH_OR_HUB_ID``, ``openai:MODEL``)."""
     kind, sep, target = spec.partition(":")
-    known = available_generators()
+    known = available_generators(registry)
     if not sep or not target.strip():
-        raise AfterburnerError(f"model spec {spec!r} must look like KIND:TARGET, e.g. transformers:PATH_OR_HUB_ID "
-                               f"or openai:MODEL (kinds: {', '.join(sorted(known))})")
+        raise AfterburnerError(
+            f"model spec {spec!r} must look like KIND:TARGET, e.g. transformers:PATH_OR_HUB_ID "
+            f"or openai:MODEL (kinds: {', '.join(sorted(known))})"
+        )
     if kind not in known:
         raise AfterburnerError(f"unknown generator {kind!r} in {spec!r} (installed: {', '.join(sorted(known))})")
     return known[kind].create(target.strip(), **options)
 
 
 __all__ = [
-    "BUILTIN_GENERATORS",
     "DEFAULT_MAX_NEW_TOKENS",
     "DEFAULT_TEMPERATURE",
     "Generator",

@@ -65,9 +65,11 @@ class TransformersGenerator:
             local_files_only = local.is_dir()
         try:
             self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(
-                source, trust_remote_code=trust_remote_code, local_files_only=local_files_only)
+                source, trust_remote_code=trust_remote_code, local_files_only=local_files_only
+            )
             self.model = model or AutoModelForCausalLM.from_pretrained(
-                source, dtype=torch_dtype, trust_remote_code=trust_remote_code, local_files_only=local_files_only)
+                source, dtype=torch_dtype, trust_remote_code=trust_remote_code, local_files_only=local_files_only
+            )
         except (OSError, ValueError) as exc:
             where = "the directory" if local.is_dir() else "the hub (offline? not cached? a typo?)"
             raise AfterburnerError(f"cannot load model {target!r} from {where}: {_first_line(exc)}") from None
@@ -111,7 +113,7 @@ class TransformersGenerator:
         special = not self.has_chat_template
         results: list[list[str]] = []
         for start in range(0, len(prompts), self.batch_size):
-            chunk = prompts[start:start + self.batch_size]
+            chunk = prompts[start : start + self.batch_size]
             encoded = self.tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=special)
             encoded = {k: v.to(self.device) for k, v in encoded.items() if k in ("input_ids", "attention_mask")}
             options: dict[str, Any] = {
@@ -128,9 +130,9 @@ class TransformersGenerator:
                 options.update(temperature=None, top_p=None, top_k=None)
             with torch.inference_mode():
                 output = self.model.generate(**encoded, **options)
-            new_tokens = output[:, encoded["input_ids"].shape[1]:]
+            new_tokens = output[:, encoded["input_ids"].shape[1] :]
             texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
             for index in range(len(chunk)):
-                mine = texts[index * per_call:(index + 1) * per_call]
+                mine = texts[index * per_call : (index + 1) * per_call]
                 results.append(mine if sample else mine * n)
         return results

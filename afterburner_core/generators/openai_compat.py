@@ -52,8 +52,9 @@ class OpenAIGenerator:
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        self.client = httpx.Client(base_url=self.base_url, headers=headers,
-                                   timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
+        self.client = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -66,7 +67,7 @@ class OpenAIGenerator:
                     return min(float(retry_after), self.max_backoff)
                 except ValueError:
                     pass
-        return min(self.backoff * (2 ** attempt), self.max_backoff) * (0.5 + random.random() / 2)
+        return min(self.backoff * (2**attempt), self.max_backoff) * (0.5 + random.random() / 2)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         """One chat-completions call, retried on 429 / 5xx / transport errors / timeouts."""
@@ -86,14 +87,15 @@ class OpenAIGenerator:
                 elif response.status_code in RETRYABLE:
                     last = f"HTTP {response.status_code}: {response.text[:200]}"
                 else:
-                    raise AfterburnerError(f"{self.base_url}/chat/completions answered HTTP {response.status_code}: "
-                                           f"{' '.join(response.text[:300].split())}")
+                    raise AfterburnerError(
+                        f"{self.base_url}/chat/completions answered HTTP {response.status_code}: "
+                        f"{' '.join(response.text[:300].split())}"
+                    )
             if attempt < self.max_retries:
                 time.sleep(self._delay(attempt, response))
         raise AfterburnerError(f"{self.base_url}/chat/completions failed after {self.max_retries + 1} attempts: {last}")
 
-    def _one(self, messages: Messages, n: int, temperature: float, max_new_tokens: int,
-             seed: int | None) -> list[str]:
+    def _one(self, messages: Messages, n: int, temperature: float, max_new_tokens: int, seed: int | None) -> list[str]:
         texts: list[str] = []
         calls = 0
         while len(texts) < n:

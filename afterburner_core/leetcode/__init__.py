@@ -10,6 +10,8 @@ the signature model (`signature`, `types`), the evaluator (`judge`), runner reso
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from afterburner_core.errors import DatasetError
 from afterburner_core.leetcode.judge import answers_match, evaluator_for
 from afterburner_core.leetcode.runners import problem_signature, starter_code, typed_runner
@@ -23,7 +25,9 @@ from afterburner_core.leetcode.signature import (
 )
 from afterburner_core.leetcode.types import TypeRef, parse_type
 from afterburner_core.models import Problem
-from afterburner_core.problems import Evaluator
+
+if TYPE_CHECKING:  # `problems` dispatches typed problems here: a runtime import would be a cycle
+    from afterburner_core.problems import Evaluator
 
 
 def typed_evaluator(problem: Problem) -> Evaluator:
@@ -35,6 +39,18 @@ def typed_evaluator(problem: Problem) -> Evaluator:
 
 
 __all__ = [
-    "AnySignature", "Comparison", "DesignSignature", "Signature", "SignatureError", "TypeRef", "answers_match", "evaluator_for", "parse_signature",
-    "parse_type", "problem_signature", "starter_code", "typed_evaluator", "typed_runner",
+    "AnySignature",
+    "Comparison",
+    "DesignSignature",
+    "Signature",
+    "SignatureError",
+    "TypeRef",
+    "answers_match",
+    "evaluator_for",
+    "parse_signature",
+    "parse_type",
+    "problem_signature",
+    "starter_code",
+    "typed_evaluator",
+    "typed_runner",
 ]

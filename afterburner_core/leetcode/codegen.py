@@ -41,8 +41,9 @@ def argument_names(params: tuple[Param, ...], prefix: str = "arg") -> list[str]:
     return [f"{prefix}{index}" for index in range(len(params))]
 
 
-def read_arguments(params: tuple[Param, ...], prefix: str, indent: str, *, open_list: str, declare: str,
-                   next_item: str) -> tuple[list[str], list[str]]:
+def read_arguments(
+    params: tuple[Param, ...], prefix: str, indent: str, *, open_list: str, declare: str, next_item: str
+) -> tuple[list[str], list[str]]:
     """Statements that read one JSON argument list (``[a, b]``, as a design call's) into fresh locals,
     and the locals' names: open the list, then each value followed by its separator. `declare` is
     the language's declaration with ``{name}`` and ``{key}`` (the type's helper suffix)."""

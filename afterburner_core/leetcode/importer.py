@@ -29,6 +29,7 @@ from afterburner_core.leetcode.probes import malformed_tests
 from afterburner_core.leetcode.runners import starter_code
 from afterburner_core.leetcode.signature import parse_signature
 from afterburner_core.models import Problem, Solution, TestCase
+from afterburner_core.plugins import get_registry
 
 METADATA_FILE = "metadata.json"
 WRONG = re.compile(r"wrong", re.IGNORECASE)
@@ -47,10 +48,8 @@ class ProblemInfo(BaseModel):
 
 def _extensions() -> dict[str, str]:
     """File extension → language key, from the installed plugins' source file names."""
-    from afterburner_core.plugins import get_manager
-
     found = {}
-    for key, info in get_manager().languages.items():
+    for key, info in get_registry().languages.items():
         suffix = Path(info.source_name).suffix.lstrip(".")
         if suffix:
             found[suffix] = key
@@ -94,8 +93,10 @@ def _tests(directory: Path) -> list[TestCase]:
         raise DatasetError(f"{folder}: tests without their .in or .out: {', '.join(unpaired)}")
     if not inputs:
         raise DatasetError(f"{folder}: no tests (NAME.in + NAME.out)")
-    return [TestCase(input=_read(inputs[name]), output=_read(outputs[name]).strip())
-            for name in sorted(inputs, key=_natural)]
+    return [
+        TestCase(input=_read(inputs[name]), output=_read(outputs[name]).strip())
+        for name in sorted(inputs, key=_natural)
+    ]
 
 
 def _natural(name: str) -> tuple:
@@ -108,14 +109,15 @@ def _code_files(directory: Path, prefix: str) -> dict[str, list[Path]]:
     for path in sorted(directory.glob(f"{prefix}*.*"), key=lambda p: _natural(p.name)):
         language = extensions.get(path.suffix.lstrip("."))
         if language is None:
-            raise DatasetError(f"{path}: unknown language extension {path.suffix!r} "
-                               f"(installed: {', '.join(sorted(extensions))})")
+            raise DatasetError(
+                f"{path}: unknown language extension {path.suffix!r} (installed: {', '.join(sorted(extensions))})"
+            )
         found.setdefault(language, []).append(path)
     return found
 
 
 def _label(path: Path) -> str:
-    label = path.stem[len("Solution"):].strip("_- ").replace("_", " ")
+    label = path.stem[len("Solution") :].strip("_- ").replace("_", " ")
     return label or "solution"
 
 
@@ -142,14 +144,22 @@ def import_problem(directory: Path) -> Problem:
             if generated is not None:
                 starters[language] = generated
     problem = Problem(
-        problem_id=info.problem_id, title=info.title or directory.name,
-        question_content=_read(statement) if statement.exists() else "", difficulty=info.difficulty, tags=info.tags,
-        code_prompt=starters, test_cases=_tests(directory), metadata=metadata,
-        test_case_generator=_read(generator) if generator.exists() else None, solutions=solutions,
+        problem_id=info.problem_id,
+        title=info.title or directory.name,
+        question_content=_read(statement) if statement.exists() else "",
+        difficulty=info.difficulty,
+        tags=info.tags,
+        code_prompt=starters,
+        test_cases=_tests(directory),
+        metadata=metadata,
+        test_case_generator=_read(generator) if generator.exists() else None,
+        solutions=solutions,
     )
     errors = malformed_tests(problem, list(problem.test_cases))
     if errors:
-        raise DatasetError(f"{directory}/tests: {errors[0]}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+        raise DatasetError(
+            f"{directory}/tests: {errors[0]}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+        )
     return problem
 
 

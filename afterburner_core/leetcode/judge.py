@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from afterburner_core.leetcode.signature import AnySignature, Comparison, DesignSignature
+from afterburner_core.leetcode.signature import AnySignature, Comparison, DesignSignature, parse_signature
 from afterburner_core.leetcode.types import TypeRef
 
 
@@ -84,7 +84,7 @@ def tree_from_level_order(values: list[int | None]) -> _Node | None:
         if any(v is not None for v in values):
             raise AnswerFormatError("a level-order tree with a null root has no other nodes")
         return None
-    root = _Node(values[0])  # type: ignore[arg-type]
+    root = _Node(values[0])
     parents: deque[_Node] = deque([root])
     index = 1
     while index < len(values):
@@ -155,7 +155,8 @@ def values_equal(expected: Any, actual: Any, tolerance: float) -> bool:
         return math.isclose(expected, actual, rel_tol=tolerance, abs_tol=tolerance)
     if isinstance(expected, list) and isinstance(actual, list):
         return len(expected) == len(actual) and all(
-            values_equal(e, a, tolerance) for e, a in zip(expected, actual, strict=True))
+            values_equal(e, a, tolerance) for e, a in zip(expected, actual, strict=True)
+        )
     return type(expected) is type(actual) and expected == actual
 
 
@@ -204,8 +205,6 @@ def _json_array(text: str, what: str) -> list:
 
 @functools.lru_cache(maxsize=256)
 def _evaluator_for(metadata_json: str) -> Callable[[str, str], bool]:
-    from afterburner_core.leetcode.signature import parse_signature
-
     signature = parse_signature(metadata_json)
     if isinstance(signature, DesignSignature):
         return functools.partial(design_answers_match, comparison=signature.compare)

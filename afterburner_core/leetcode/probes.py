@@ -11,7 +11,6 @@ against the result type here too, so a malformed test fails validation, not a us
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from afterburner_core.errors import DatasetError
 from afterburner_core.languages import LanguagePlugin
@@ -19,9 +18,9 @@ from afterburner_core.leetcode.judge import AnswerFormatError, canonical_answer,
 from afterburner_core.leetcode.runners import problem_signature, starter_code
 from afterburner_core.leetcode.signature import DesignSignature
 from afterburner_core.models import Problem, TestCase
-
-if TYPE_CHECKING:
-    from afterburner_core.venus import SolutionJob
+from afterburner_core.plugins import get_registry
+from afterburner_core.problems import problem_tests
+from afterburner_core.venus import SolutionJob
 
 STUB_LABEL = "generated runner probe (stub solution)"
 JSON_ONLY_EVALUATOR = (
@@ -53,7 +52,11 @@ def malformed_tests(problem: Problem, tests: list[TestCase]) -> list[str]:
     if signature is None:
         return []
     if isinstance(signature, DesignSignature):
-        return [f"test {index}: {error}" for index, test in enumerate(tests) for error in _design_test_errors(signature, test)]
+        return [
+            f"test {index}: {error}"
+            for index, test in enumerate(tests)
+            for error in _design_test_errors(signature, test)
+        ]
     errors = []
     for index, test in enumerate(tests):
         lines = [line for line in test.input.split("\n") if line.strip()]
@@ -116,16 +119,16 @@ def typed_languages(problems: list[Problem]) -> set[str]:
     """Every installed language with a runner generator, when any problem is typed (else none)."""
     if not any(problem.metadata for problem in problems):
         return set()
-    from afterburner_core.plugins import get_manager
 
-    return {key for key, info in get_manager().languages.items()
-            if type(info.plugin).leetcode_runner is not LanguagePlugin.leetcode_runner}
+    return {
+        key
+        for key, info in get_registry().languages.items()
+        if type(info.plugin).leetcode_runner is not LanguagePlugin.leetcode_runner
+    }
 
 
 def typed_probe_jobs(problems: list[Problem], languages: list[str]) -> list[SolutionJob]:
     """A stub-solution job per typed problem and language: the runner must handle every test."""
-    from afterburner_core.venus import SolutionJob
-
     jobs = []
     for problem in problems:
         for language in languages:
@@ -138,11 +141,18 @@ def typed_probe_jobs(problems: list[Problem], languages: list[str]) -> list[Solu
 
 def typed_test_errors(problems: list[Problem]) -> list[dict]:
     """Validation mismatches (the `dataset validate` shape) for tests that do not fit their signature."""
-    from afterburner_core.problems import problem_tests
-
     failures = []
     for problem in problems:
         for error in malformed_tests(problem, problem_tests(problem)):
-            failures.append({"problem": problem.title, "language": "all", "index": None, "label": "tests",
-                             "expected_pass": True, "verdict": "malformed_test", "reason": error})
+            failures.append(
+                {
+                    "problem": problem.title,
+                    "language": "all",
+                    "index": None,
+                    "label": "tests",
+                    "expected_pass": True,
+                    "verdict": "malformed_test",
+                    "reason": error,
+                }
+            )
     return failures

@@ -14,6 +14,7 @@ from typing import Literal
 from afterburner_core.errors import DatasetError
 from afterburner_core.leetcode.signature import AnySignature, parse_signature
 from afterburner_core.models import PLACEHOLDER, Problem
+from afterburner_core.plugins import get_registry
 
 StarterBody = Literal["empty", "default"]
 
@@ -26,9 +27,8 @@ def problem_signature(problem: Problem) -> AnySignature | None:
 
 
 def _plugin(language_key: str):  # -> LanguagePlugin
-    from afterburner_core.plugins import get_manager
 
-    return get_manager().resolve_language(language_key).plugin
+    return get_registry().resolve_language(language_key).plugin
 
 
 @functools.lru_cache(maxsize=512)
@@ -36,8 +36,10 @@ def _runner(metadata_json: str, language_key: str) -> str:
     plugin = _plugin(language_key)
     runner = plugin.leetcode_runner(parse_signature(metadata_json))
     if runner is None:
-        raise DatasetError(f"the {language_key} plugin ({plugin.distribution or type(plugin).__name__}) cannot "
-                           "generate runners for LeetCode-typed problems; add a hand-written runner or upgrade it")
+        raise DatasetError(
+            f"the {language_key} plugin ({plugin.distribution or type(plugin).__name__}) cannot "
+            "generate runners for LeetCode-typed problems; add a hand-written runner or upgrade it"
+        )
     if runner.count(PLACEHOLDER) != 1:
         raise DatasetError(f"the {language_key} plugin generated a runner without exactly one {PLACEHOLDER} line")
     return runner

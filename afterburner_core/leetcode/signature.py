@@ -133,14 +133,17 @@ class Signature(_SignatureBase):
         _unique_names(self.params)
         if self.output is not None:
             if self.output.paramindex >= len(self.params):
-                raise ValueError(f"output.paramindex {self.output.paramindex} is out of range "
-                                 f"({len(self.params)} parameters)")
+                raise ValueError(
+                    f"output.paramindex {self.output.paramindex} is out of range ({len(self.params)} parameters)"
+                )
             if not self.returns.type.is_void:
                 raise ValueError("output.paramindex is only meaningful with a void return")
             modified = self.params[self.output.paramindex].type
             if modified.is_scalar:
-                raise ValueError(f"output parameter {self.params[self.output.paramindex].name!r} has the scalar type {modified}, "
-                                 "which cannot be modified in place")
+                raise ValueError(
+                    f"output parameter {self.params[self.output.paramindex].name!r} has the scalar type {modified}, "
+                    "which cannot be modified in place"
+                )
         elif self.returns.type.is_void:
             raise ValueError('a void function needs "output": {"paramindex": i} naming the parameter it modifies')
         return self
@@ -238,8 +241,10 @@ def parse_signature(metadata: Any, where: str = "metadata") -> AnySignature:
         except json.JSONDecodeError as exc:
             raise SignatureError(f"{where} is not valid JSON: {exc}") from None
     if not isinstance(metadata, dict):
-        raise SignatureError(f"{where} must be a JSON object like {{\"name\": ..., \"params\": [...], "
-                             f"\"return\": {{\"type\": ...}}}}, not {type(metadata).__name__}")
+        raise SignatureError(
+            f'{where} must be a JSON object like {{"name": ..., "params": [...], '
+            f'"return": {{"type": ...}}}}, not {type(metadata).__name__}'
+        )
     model = DesignSignature if metadata.get("systemdesign") or "classname" in metadata else Signature
     try:
         return model.model_validate(metadata)

@@ -21,13 +21,19 @@ MAX_CONTAINER_DEPTH = 2
 
 # lower-cased spellings seen in LeetCode metadata (and common variants) -> canonical base name
 _BASE_NAMES = {
-    "integer": "integer", "int": "integer",
+    "integer": "integer",
+    "int": "integer",
     "long": "long",
-    "double": "double", "float": "double",
-    "boolean": "boolean", "bool": "boolean",
-    "string": "string", "str": "string",
-    "character": "character", "char": "character",
-    "listnode": "ListNode", "treenode": "TreeNode",
+    "double": "double",
+    "float": "double",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "string": "string",
+    "str": "string",
+    "character": "character",
+    "char": "character",
+    "listnode": "ListNode",
+    "treenode": "TreeNode",
     "void": "void",
 }
 _LIST = re.compile(r"^list\s*<\s*(.+)\s*>$", re.IGNORECASE)
@@ -92,13 +98,15 @@ def parse_type(text: str) -> TypeRef:
     containers, text = _unwrap(text)
     base = _BASE_NAMES.get(text.lower())
     if base is None:
-        raise TypeSyntaxError(f"unsupported type {original!r}: {text!r} is not one of "
-                              f"{', '.join((*SCALARS, *STRUCTURES))} (or void)")
+        raise TypeSyntaxError(
+            f"unsupported type {original!r}: {text!r} is not one of {', '.join((*SCALARS, *STRUCTURES))} (or void)"
+        )
     if base == "void" and containers:
         raise TypeSyntaxError(f"unsupported type {original!r}: void cannot be a container element")
     if len(containers) > MAX_CONTAINER_DEPTH:
-        raise TypeSyntaxError(f"unsupported type {original!r}: at most {MAX_CONTAINER_DEPTH} levels of "
-                              "arrays/lists are supported")
+        raise TypeSyntaxError(
+            f"unsupported type {original!r}: at most {MAX_CONTAINER_DEPTH} levels of arrays/lists are supported"
+        )
     if base in STRUCTURES and len(containers) > 1:
         raise TypeSyntaxError(f"unsupported type {original!r}: {base} is supported bare or in one array/list")
     return TypeRef(base, tuple(containers))

@@ -33,7 +33,7 @@ from typing import Any
 from afterburner_core import calibration, venus
 from afterburner_core.litmus.humans import FIELDS, HumanDistribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 
 RESCALED = ("time", "cpu", "integral")  # the quantities host speed moves; memory is not among them
 MAD_TO_SIGMA = 1.4826  # median absolute deviation -> standard deviation of a normal distribution
@@ -50,8 +50,9 @@ class Anchor:
     mode: str = "process"  # how its language is measured: "process" per test, or in a "harness"
 
     def request(self, limits: Limits, repeat: int | str = 1) -> ProblemRunRequest:
-        return ProblemRunRequest(problem=self.problem, code=self.job.code, language=self.language, limits=limits,
-                                 repeat=repeat)
+        return ProblemRunRequest(
+            problem=self.problem, code=self.job.code, language=self.language, limits=limits, repeat=repeat
+        )
 
 
 def choose_anchors(dataset: str, groups: Iterable[tuple[Problem, str]]) -> list[Anchor]:
@@ -70,7 +71,7 @@ def choose_anchors(dataset: str, groups: Iterable[tuple[Problem, str]]) -> list[
         jobs = {job.index: job for job in venus.solution_jobs([problem], [language], only_correct=True)}
         job = jobs.get(int(middle.get("index", -1)))
         if job is not None:
-            mode = get_manager().resolve_language(language).test_mode
+            mode = get_registry().resolve_language(language).test_mode
             anchors.append(Anchor(problem, language, job, {q: float(middle[q]) for q in FIELDS}, mode))
     return anchors
 
@@ -96,8 +97,13 @@ class Drift:
         return self.factors.get(mode, {}).get(quantity, 1.0) if mode else 1.0
 
     def meta(self) -> dict[str, Any]:
-        return {"anchors": len(self.ratios), "factors": self.factors, "noise": self.noise,
-                "by_language": self.by_language, "ratios": self.ratios}
+        return {
+            "anchors": len(self.ratios),
+            "factors": self.factors,
+            "noise": self.noise,
+            "by_language": self.by_language,
+            "ratios": self.ratios,
+        }
 
 
 def measure_drift(anchors: list[Anchor], reports: list[RunReport]) -> Drift:
@@ -124,15 +130,25 @@ def measure_drift(anchors: list[Anchor], reports: list[RunReport]) -> Drift:
         rows.setdefault(anchor.mode, []).append(ratio)
         by_language.setdefault(anchor.language, []).append(ratio)
         modes[anchor.language] = anchor.mode
-        ratios.append({"problem_id": str(anchor.problem.problem_id), "language": anchor.language,
-                       "mode": anchor.mode, "solution": anchor.job.index, **{q: round(r, 4) for q, r in ratio.items()}})
-    factors = {mode: {q: round(statistics.median(r[q] for r in found), 4) for q in FIELDS}
-               for mode, found in sorted(rows.items())}
+        ratios.append(
+            {
+                "problem_id": str(anchor.problem.problem_id),
+                "language": anchor.language,
+                "mode": anchor.mode,
+                "solution": anchor.job.index,
+                **{q: round(r, 4) for q, r in ratio.items()},
+            }
+        )
+    factors = {
+        mode: {q: round(statistics.median(r[q] for r in found), 4) for q in FIELDS}
+        for mode, found in sorted(rows.items())
+    }
     logs = [math.log(r["cpu"] / factors[mode]["cpu"]) for mode, found in rows.items() for r in found]
-    noise = (round(MAD_TO_SIGMA * statistics.median(abs(v) for v in logs) / math.sqrt(2), 4)
-             if len(logs) >= 3 else None)
-    medians = {language: {q: round(statistics.median(r[q] for r in found), 4) for q in FIELDS}
-               for language, found in sorted(by_language.items())}
+    noise = round(MAD_TO_SIGMA * statistics.median(abs(v) for v in logs) / math.sqrt(2), 4) if len(logs) >= 3 else None
+    medians = {
+        language: {q: round(statistics.median(r[q] for r in found), 4) for q in FIELDS}
+        for language, found in sorted(by_language.items())
+    }
     return Drift(factors, modes, noise, ratios, medians)
 
 
@@ -148,8 +164,10 @@ def rescale(humans: HumanDistribution, drift: Drift) -> HumanDistribution:
         for quantity, measured in values.items():
             factor = drift.factor(key[1], quantity) if quantity in RESCALED else 1.0
             scaled.entries[key][quantity] = [v * factor for v in measured]
-            scaled.intervals[key][quantity] = [None if s is None else (s[0] * factor, s[1] * factor)
-                                               for s in spans.get(quantity, [None] * len(measured))]
+            scaled.intervals[key][quantity] = [
+                None if s is None else (s[0] * factor, s[1] * factor)
+                for s in spans.get(quantity, [None] * len(measured))
+            ]
     return scaled
 
 

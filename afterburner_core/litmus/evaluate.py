@@ -26,7 +26,8 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.litmus.humans import METRICS, QUANTITY_FIELD, HumanDistribution
 from afterburner_core.litmus.percentile import NOISE_FLOOR, beyond, standing
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
+from afterburner_core.rewards.extract import extract_code
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
 
 SCORES = ("pass@1", "time%", "memory%", "integral%")
@@ -112,8 +113,6 @@ def read_samples(path: Path) -> list[Sample]:
             raise AfterburnerError(f"{path}:{number}: a sample needs problem_id, language and code")
         code = row.get("code")
         if code is None and "completion" in row:
-            from afterburner_core.rewards.extract import extract_code
-
             code = extract_code(row["completion"]) or ""
         if code is None:
             raise AfterburnerError(f"{path}:{number}: a sample needs code (or a completion)")
@@ -123,19 +122,29 @@ def read_samples(path: Path) -> list[Sample]:
     return samples
 
 
-def sample_requests(samples: Sequence[Sample], problems: dict[str, Problem], repeat: int | str,
-                    limits: Limits) -> list[ProblemRunRequest]:
-    manager = get_manager()
+def sample_requests(
+    samples: Sequence[Sample], problems: dict[str, Problem], repeat: int | str, limits: Limits
+) -> list[ProblemRunRequest]:
+    registry = get_registry()
     return [
-        ProblemRunRequest(problem=problems[s.problem_id], code=s.code, limits=limits, repeat=repeat,
-                          language=manager.resolve_language(s.language).key)
+        ProblemRunRequest(
+            problem=problems[s.problem_id],
+            code=s.code,
+            limits=limits,
+            repeat=repeat,
+            language=registry.resolve_language(s.language).key,
+        )
         for s in samples
     ]
 
 
 def run_samples(
-    samples: Sequence[Sample], problems: dict[str, Problem], sandbox: Sandbox, repeat: int | str,
-    limits: Limits, progress: Callable[[Sample, RunReport], None],
+    samples: Sequence[Sample],
+    problems: dict[str, Problem],
+    sandbox: Sandbox,
+    repeat: int | str,
+    limits: Limits,
+    progress: Callable[[Sample, RunReport], None],
 ) -> list[RunReport]:
     """Each sample's runs back to back (`repeat` per request); the evaluation pipeline takes them in
     interleaved rounds with its drift anchors instead (litmus/pipeline.py)."""
@@ -143,16 +152,21 @@ def run_samples(
     return run_concurrently(sandbox, requests, lambda index, report: progress(samples[index], report))
 
 
-def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: HumanDistribution,
-          noise: float | dict[str, float] = NOISE_FLOOR, time_basis: str = "cpu") -> list[SampleRecord]:
+def score(
+    samples: Sequence[Sample],
+    reports: Sequence[RunReport],
+    humans: HumanDistribution,
+    noise: float | dict[str, float] = NOISE_FLOOR,
+    time_basis: str = "cpu",
+) -> list[SampleRecord]:
     """Each sample placed against its humans; `noise` is the comparisons' noise floor, one for every
     metric or one per metric (time / memory / integral)."""
-    manager = get_manager()
+    registry = get_registry()
     floors = noise if isinstance(noise, dict) else dict.fromkeys(METRICS, noise)
     quantity = {"time": TIME_BASES[time_basis], "memory": "memory", "integral": "integral"}
     records = []
     for sample, report in zip(samples, reports, strict=True):
-        language = manager.resolve_language(sample.language).key
+        language = registry.resolve_language(sample.language).key
         values, beyonds, standings = {}, {}, {}
         for metric in METRICS:
             measured = quantity[metric]
@@ -162,12 +176,18 @@ def score(samples: Sequence[Sample], reports: Sequence[RunReport], humans: Human
             interval = getattr(report.ci, QUANTITY_FIELD[measured]) if report.passed else None
             values[metric] = value
             floor = floors.get(metric, NOISE_FLOOR)
-            beyonds[metric] = (beyond(value, pool, floor, interval, spans) if value is not None and pool
-                               else (0.0 if not report.passed else None))
+            beyonds[metric] = (
+                beyond(value, pool, floor, interval, spans)
+                if value is not None and pool
+                else (0.0 if not report.passed else None)
+            )
             place = standing(report.passed, value, pool, floor, interval, spans)
             standings[metric] = place.value if place else None
-        records.append(SampleRecord(sample.problem_id, language, sample.tag, report.passed, report.verdict.value,
-                                    values, beyonds, standings))
+        records.append(
+            SampleRecord(
+                sample.problem_id, language, sample.tag, report.passed, report.verdict.value, values, beyonds, standings
+            )
+        )
     return records
 
 
@@ -207,16 +227,22 @@ def aggregate(records: Sequence[SampleRecord], rounds: int = BOOTSTRAP_ROUNDS, s
     shares = {}
     for metric in METRICS:
         counted = [r.standing[metric] for r in records if r.standing[metric] is not None]
-        shares[metric] = {k: counted.count(k) / len(counted) if counted else 0.0
-                          for k in ("beyond", "equal", "below", "failed")}
+        shares[metric] = {
+            k: counted.count(k) / len(counted) if counted else 0.0 for k in ("beyond", "equal", "below", "failed")
+        }
     return Aggregate(
-        samples=len(records), problems=len(keys), scores=_scores(records), ci=ci, shares=shares,
+        samples=len(records),
+        problems=len(keys),
+        scores=_scores(records),
+        ci=ci,
+        shares=shares,
         without_humans=sum(1 for r in records if r.passed and r.beyond["time"] is None),
     )
 
 
-def compare(records: Sequence[SampleRecord], a: str, b: str, rounds: int = BOOTSTRAP_ROUNDS,
-            seed: int = 0) -> Comparison | None:
+def compare(
+    records: Sequence[SampleRecord], a: str, b: str, rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0
+) -> Comparison | None:
     """Tag `b`'s scores minus tag `a`'s on the problems both attempted, with a bootstrap interval
     that resamples those problems (both tags' samples of a drawn problem together: paired)."""
     mine = _by_problem([r for r in records if r.tag == a])
@@ -241,7 +267,7 @@ def compare(records: Sequence[SampleRecord], a: str, b: str, rounds: int = BOOTS
 def evaluate_records(records: Sequence[SampleRecord], meta: dict[str, Any] | None = None) -> Evaluation:
     languages = sorted({r.language for r in records})
     tags = sorted({r.tag for r in records})
-    comparisons = [c for i, a in enumerate(tags) for b in tags[i + 1:] if (c := compare(records, a, b))]
+    comparisons = [c for i, a in enumerate(tags) for b in tags[i + 1 :] if (c := compare(records, a, b))]
     return Evaluation(
         records=list(records),
         by_language={lang: aggregate([r for r in records if r.language == lang]) for lang in languages},

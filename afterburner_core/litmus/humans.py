@@ -54,10 +54,14 @@ class HumanDistribution:
     def add(self, problem_id: object, language: str, report: RunReport, source: str) -> None:
         if not report.passed:
             return
-        self._append(str(problem_id), language, {
-            metric: (getattr(report, report_field), getattr(report.ci, report_field))
-            for metric, (_, report_field) in FIELDS.items()
-        })
+        self._append(
+            str(problem_id),
+            language,
+            {
+                metric: (getattr(report, report_field), getattr(report.ci, report_field))
+                for metric, (_, report_field) in FIELDS.items()
+            },
+        )
         self.source[(str(problem_id), language)] = source
 
     def add_entries(self, problem_id: object, language: str, entries: list[dict], source: str) -> None:
@@ -65,10 +69,13 @@ class HumanDistribution:
         for entry in entries:
             if not entry.get("passed"):
                 continue
-            ci = entry.get("ci") if isinstance(entry.get("ci"), dict) else {}
-            self._append(str(problem_id), language, {
-                metric: (entry.get(key), ci.get(report_field)) for metric, (key, report_field) in FIELDS.items()
-            })
+            stored = entry.get("ci")
+            ci = stored if isinstance(stored, dict) else {}
+            self._append(
+                str(problem_id),
+                language,
+                {metric: (entry.get(key), ci.get(report_field)) for metric, (key, report_field) in FIELDS.items()},
+            )
         if self.has(problem_id, language):
             self.source[(str(problem_id), language)] = source
 

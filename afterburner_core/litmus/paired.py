@@ -16,14 +16,18 @@ from typing import Any
 from afterburner_core import venus
 from afterburner_core.litmus.humans import HumanDistribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
-from afterburner_core.plugins import get_manager
-from afterburner_core.sandbox.rounds import run_together
+from afterburner_core.plugins import get_registry
+from afterburner_core.sandbox.scheduling.rounds import run_together
 
 PAIRED_SOURCE = "paired"
 
 
 def measure_paired(
-    samples: Sequence[Any], problems: dict[str, Problem], sandbox: Any, rounds: int, limits: Limits,
+    samples: Sequence[Any],
+    problems: dict[str, Problem],
+    sandbox: Any,
+    rounds: int,
+    limits: Limits,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[HumanDistribution, list[RunReport]]:
     """The humans of every sampled (problem, language) and the samples, in `rounds` shared rounds.
@@ -33,13 +37,13 @@ def measure_paired(
     (source "paired") and the samples' reports in sample order. `progress(done, total)` counts
     finished requests, humans and samples alike.
     """
-    manager = get_manager()
+    registry = get_registry()
     groups: dict[tuple[str, str], list[int]] = {}
     by_id: dict[str, Problem] = {}
     for index, sample in enumerate(samples):
         problem = problems[str(sample.problem_id)]  # a title and an id of one problem make one group
         by_id[str(problem.problem_id)] = problem
-        groups.setdefault((str(problem.problem_id), manager.resolve_language(sample.language).key), []).append(index)
+        groups.setdefault((str(problem.problem_id), registry.resolve_language(sample.language).key), []).append(index)
     requests: list[ProblemRunRequest] = []
     human_jobs: list[tuple[int, venus.SolutionJob]] = []  # (request index, job)
     sample_request: dict[int, int] = {}  # sample index -> request index
@@ -50,12 +54,14 @@ def measure_paired(
             requests.append(ProblemRunRequest(problem=problem, code=job.code, language=language, limits=limits))
         for index in indexes:
             sample_request[index] = len(requests)
-            requests.append(ProblemRunRequest(problem=problem, code=samples[index].code, language=language,
-                                              limits=limits))
+            requests.append(
+                ProblemRunRequest(problem=problem, code=samples[index].code, language=language, limits=limits)
+            )
     reports = run_together(sandbox, requests, rounds, progress)
     humans = HumanDistribution()
     for position, job in human_jobs:
         humans.add(job.problem.problem_id, job.language, reports[position], PAIRED_SOURCE)
     return humans, [reports[sample_request[index]] for index in range(len(samples))]
+
 
 __all__ = ["PAIRED_SOURCE", "measure_paired"]

@@ -45,8 +45,9 @@ def relative_noise(value: float, interval: Span | None, floor: float = NOISE_FLO
     return max(floor, (math.log(interval[1]) - math.log(interval[0])) / (2 * 1.96))
 
 
-def beat_probability(value: float, human: float, interval: Span | None = None, span: Span | None = None,
-                     floor: float = NOISE_FLOOR) -> float:
+def beat_probability(
+    value: float, human: float, interval: Span | None = None, span: Span | None = None, floor: float = NOISE_FLOOR
+) -> float:
     """P(the sample, lower being better, is really better than this human)."""
     if value <= 0 or human <= 0:  # a zero measurement: only exact order is meaningful
         return 0.5 if value == human else (1.0 if value < human else 0.0)
@@ -55,16 +56,26 @@ def beat_probability(value: float, human: float, interval: Span | None = None, s
     return 0.5 * math.erfc(-z / math.sqrt(2))
 
 
-def _probabilities(value: float, humans: Sequence[float], interval: Span | None,
-                   human_intervals: Sequence[Span | None] | None, floor: float) -> list[float]:
+def _probabilities(
+    value: float,
+    humans: Sequence[float],
+    interval: Span | None,
+    human_intervals: Sequence[Span | None] | None,
+    floor: float,
+) -> list[float]:
     spans: Sequence[Span | None] = human_intervals if human_intervals is not None else [None] * len(humans)
     if len(spans) != len(humans):
         raise ValueError("human_intervals must be parallel to humans")
     return [beat_probability(value, human, interval, span, floor) for human, span in zip(humans, spans, strict=True)]
 
 
-def beyond(value: float, humans: Sequence[float], floor: float = NOISE_FLOOR, interval: Span | None = None,
-           human_intervals: Sequence[Span | None] | None = None) -> float | None:
+def beyond(
+    value: float,
+    humans: Sequence[float],
+    floor: float = NOISE_FLOOR,
+    interval: Span | None = None,
+    human_intervals: Sequence[Span | None] | None = None,
+) -> float | None:
     """The expected fraction of human values this (lower-is-better) value beats (ties half).
 
     `interval` and `human_intervals` (parallel to `humans`, None where unknown) are the 95 %
@@ -76,8 +87,14 @@ def beyond(value: float, humans: Sequence[float], floor: float = NOISE_FLOOR, in
     return sum(_probabilities(value, humans, interval, human_intervals, floor)) / len(humans)
 
 
-def standing(passed: bool, value: float | None, humans: Sequence[float], floor: float = NOISE_FLOOR,
-             interval: Span | None = None, human_intervals: Sequence[Span | None] | None = None) -> Standing | None:
+def standing(
+    passed: bool,
+    value: float | None,
+    humans: Sequence[float],
+    floor: float = NOISE_FLOOR,
+    interval: Span | None = None,
+    human_intervals: Sequence[Span | None] | None = None,
+) -> Standing | None:
     """Beyond / Equal / Below / Failed, or None when there are no humans to compare with."""
     if not passed or value is None:
         return Standing.failed

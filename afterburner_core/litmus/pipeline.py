@@ -21,9 +21,9 @@ from afterburner_core.litmus.humans import human_distribution
 from afterburner_core.litmus.paired import measure_paired
 from afterburner_core.litmus.percentile import NOISE_FLOOR
 from afterburner_core.models import Limits, Problem, RunReport
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 from afterburner_core.sandbox.api import Request, Sandbox
-from afterburner_core.sandbox.rounds import run_together
+from afterburner_core.sandbox.scheduling.rounds import run_together
 
 MAX_NOISE_FLOOR = 0.5  # a host noisier than this is not measuring anything; the floor stops growing there
 # stage name, done, total (total None while unknown)
@@ -46,18 +46,23 @@ class Settings:
     human_repeat: int | str = 3
 
 
-def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings: Settings | None = None,
-                   sandbox: Sandbox | None = None, progress: Progress | None = None) -> Evaluation:
+def run_evaluation(
+    samples: list[Sample],
+    dataset: str = "venus-mini",
+    settings: Settings | None = None,
+    sandbox: Sandbox | None = None,
+    progress: Progress | None = None,
+) -> Evaluation:
     settings = settings or Settings()
     if settings.time_basis not in TIME_BASES:
         raise AfterburnerError(f"unknown time basis {settings.time_basis!r} (one of: {', '.join(TIME_BASES)})")
     if settings.paired and settings.repeat == "auto":
         raise AfterburnerError("--paired takes a number of rounds (--repeat N), not 'auto'")
     report = progress or (lambda stage, done, total: None)
-    manager = get_manager()
+    registry = get_registry()
     by_language: dict[str, list[Sample]] = {}
     for sample in samples:
-        by_language.setdefault(manager.resolve_language(sample.language).key, []).append(sample)
+        by_language.setdefault(registry.resolve_language(sample.language).key, []).append(sample)
     ready, skipped = venus.available_languages(sorted(by_language))
     samples = [s for lang in ready for s in by_language[lang]]
     if not samples:
@@ -70,8 +75,14 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
     limits = settings.limits or Limits()
     drift: Drift | None = None
     if settings.paired:
-        humans, reports = measure_paired(samples, problems, sandbox, int(settings.repeat), limits,
-                                         lambda done, total: report("humans and samples, paired", done, total))
+        humans, reports = measure_paired(
+            samples,
+            problems,
+            sandbox,
+            int(settings.repeat),
+            limits,
+            lambda done, total: report("humans and samples, paired", done, total),
+        )
     else:
         measured = [0]
 
@@ -79,12 +90,26 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
             measured[0] += 1
             report("human distribution", measured[0], None)
 
-        humans = human_distribution(dataset, {str(p.problem_id): p for p in problems.values()}.values(), ready,
-                                    sandbox=sandbox, repeat=settings.human_repeat, limits=limits, progress=human_done)
-        groups = sorted({(s.problem_id, manager.resolve_language(s.language).key) for s in samples})
+        humans = human_distribution(
+            dataset,
+            {str(p.problem_id): p for p in problems.values()}.values(),
+            ready,
+            sandbox=sandbox,
+            repeat=settings.human_repeat,
+            limits=limits,
+            progress=human_done,
+        )
+        groups = sorted({(s.problem_id, registry.resolve_language(s.language).key) for s in samples})
         anchors = choose_anchors(dataset, [(problems[pid], lang) for pid, lang in groups]) if settings.anchor else []
-        reports, anchor_reports = _measure(samples, anchors, problems, sandbox, settings.repeat, limits,
-                                           lambda done, total: report("samples", done, total))
+        reports, anchor_reports = _measure(
+            samples,
+            anchors,
+            problems,
+            sandbox,
+            settings.repeat,
+            limits,
+            lambda done, total: report("samples", done, total),
+        )
         if anchors:
             drift = measure_drift(anchors, anchor_reports)
             humans = rescale(humans, drift)
@@ -93,21 +118,37 @@ def run_evaluation(samples: list[Sample], dataset: str = "venus-mini", settings:
     moved = max(settings.noise, min(drift.noise, MAX_NOISE_FLOOR)) if drift and drift.noise else settings.noise
     noise = {"time": moved, "memory": settings.noise, "integral": moved}
     records = score(samples, reports, humans, noise=noise, time_basis=settings.time_basis)
-    return evaluate_records(records, meta={
-        "dataset": dataset, "host_fingerprint": host_fingerprint(), "repeat": settings.repeat,
-        "paired": settings.paired, "drift": drift.meta() if drift else None,
-        "time_basis": settings.time_basis, "noise_floor": noise,
-        "human_distribution": ", ".join(sorted(set(humans.source.values()))) or "none",
-        "calibration": humans.calibration or None, "skipped_languages": skipped,
-    })
+    return evaluate_records(
+        records,
+        meta={
+            "dataset": dataset,
+            "host_fingerprint": host_fingerprint(),
+            "repeat": settings.repeat,
+            "paired": settings.paired,
+            "drift": drift.meta() if drift else None,
+            "time_basis": settings.time_basis,
+            "noise_floor": noise,
+            "human_distribution": ", ".join(sorted(set(humans.source.values()))) or "none",
+            "calibration": humans.calibration or None,
+            "skipped_languages": skipped,
+        },
+    )
 
 
-def _measure(samples: list[Sample], anchors: list[Anchor], problems: dict[str, Problem], sandbox: Sandbox,
-             repeat: int | str, limits: Limits,
-             progress: Callable[[int, int], None]) -> tuple[list[RunReport], list[RunReport]]:
+def _measure(
+    samples: list[Sample],
+    anchors: list[Anchor],
+    problems: dict[str, Problem],
+    sandbox: Sandbox,
+    repeat: int | str,
+    limits: Limits,
+    progress: Callable[[int, int], None],
+) -> tuple[list[RunReport], list[RunReport]]:
     """The samples' and the anchors' reports, measured together (a slow spell of the host then
     lands on every request alike)."""
-    requests: list[Request] = [*sample_requests(samples, problems, repeat, limits),
-                               *(anchor.request(limits, repeat) for anchor in anchors)]
+    requests: list[Request] = [
+        *sample_requests(samples, problems, repeat, limits),
+        *(anchor.request(limits, repeat) for anchor in anchors),
+    ]
     reports = run_together(sandbox, requests, repeat, progress)
-    return reports[:len(samples)], reports[len(samples):]
+    return reports[: len(samples)], reports[len(samples) :]

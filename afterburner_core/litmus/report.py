@@ -23,7 +23,8 @@ def litmus_table(evaluation: Evaluation, title: str = "Litmus", by: str = "langu
     for name, agg in rows:
         shares = agg.shares["time"]
         table.add_row(
-            name, str(agg.samples),
+            name,
+            str(agg.samples),
             *(f"{agg.scores[s] * 100:5.1f} [{agg.ci[s][0] * 100:.0f}–{agg.ci[s][1] * 100:.0f}]" for s in SCORES),
             " / ".join(f"{shares[k] * 100:.0f}" for k in ("beyond", "equal", "below", "failed")),
         )
@@ -39,7 +40,9 @@ def comparison_lines(evaluation: Evaluation) -> list[str]:
             lo, hi = c.ci[s]
             verdict = "" if lo <= 0 <= hi else (" (B higher)" if lo > 0 else " (A higher)")
             cells.append(f"{s} {c.difference[s] * 100:+.1f} [{lo * 100:+.1f}, {hi * 100:+.1f}]{verdict}")
-        lines.append(f"{c.b or '(untagged)'} − {c.a or '(untagged)'} on {c.problems} shared problems: " + "; ".join(cells))
+        lines.append(
+            f"{c.b or '(untagged)'} − {c.a or '(untagged)'} on {c.problems} shared problems: " + "; ".join(cells)
+        )
     return lines
 
 
@@ -47,9 +50,13 @@ def _markdown(evaluation: Evaluation) -> str:
     lines = ["# Litmus report", ""]
     for key, value in evaluation.meta.items():
         lines.append(f"- **{key}**: {value}")
-    lines += ["", "Scores in % with percentile-bootstrap 95 % intervals over problems.", "",
-              "| language | samples | " + " | ".join(SCORES) + " | time beyond / equal / below / failed |",
-              "|---|---:|" + "---:|" * len(SCORES) + "---|"]
+    lines += [
+        "",
+        "Scores in % with percentile-bootstrap 95 % intervals over problems.",
+        "",
+        "| language | samples | " + " | ".join(SCORES) + " | time beyond / equal / below / failed |",
+        "|---|---:|" + "---:|" * len(SCORES) + "---|",
+    ]
 
     def row(name: str, agg: Aggregate) -> str:
         cells = [f"{agg.scores[s] * 100:.1f} [{agg.ci[s][0] * 100:.1f}, {agg.ci[s][1] * 100:.1f}]" for s in SCORES]
@@ -61,22 +68,35 @@ def _markdown(evaluation: Evaluation) -> str:
         lines.append(row(name, agg))
     lines.append(row("**overall**", evaluation.overall))
     if evaluation.by_tag:
-        lines += ["", "## By model (tag)", "", "| tag | samples | " + " | ".join(SCORES) +
-                  " | time beyond / equal / below / failed |", "|---|---:|" + "---:|" * len(SCORES) + "---|"]
+        lines += [
+            "",
+            "## By model (tag)",
+            "",
+            "| tag | samples | " + " | ".join(SCORES) + " | time beyond / equal / below / failed |",
+            "|---|---:|" + "---:|" * len(SCORES) + "---|",
+        ]
         lines += [row(name or "(untagged)", agg) for name, agg in evaluation.by_tag.items()]
     if evaluation.comparisons:
         lines += ["", "## Paired comparisons (B − A, points, 95 % paired bootstrap interval over shared problems)", ""]
         lines += [f"- {line}" for line in comparison_lines(evaluation)]
-    lines += ["", "## Samples", "", "| problem | language | tag | verdict | time ms | time beyond | memory beyond | integral beyond |",
-              "|---|---|---|---|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "## Samples",
+        "",
+        "| problem | language | tag | verdict | time ms | time beyond | memory beyond | integral beyond |",
+        "|---|---|---|---|---:|---:|---:|---:|",
+    ]
     for r in evaluation.records:
+
         def pct(metric: str, record=r) -> str:
             value = record.beyond[metric]
             return "—" if value is None else f"{value * 100:.0f}%"
 
         time_ms = "—" if r.values["time"] is None else f"{r.values['time']:.2f}"
-        lines.append(f"| {r.problem_id} | {r.language} | {r.tag} | {r.verdict} | {time_ms} | {pct('time')} | "
-                     f"{pct('memory')} | {pct('integral')} |")
+        lines.append(
+            f"| {r.problem_id} | {r.language} | {r.tag} | {r.verdict} | {time_ms} | {pct('time')} | "
+            f"{pct('memory')} | {pct('integral')} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -116,8 +136,14 @@ def _plots(evaluation: Evaluation, out: Path) -> list[Path]:
             values = [evaluation.by_tag[tag].scores[name] * 100 for tag in tags]
             low = [v - evaluation.by_tag[tag].ci[name][0] * 100 for v, tag in zip(values, tags, strict=True)]
             high = [evaluation.by_tag[tag].ci[name][1] * 100 - v for v, tag in zip(values, tags, strict=True)]
-            ax.bar([j + (i - 1.5) * width for j in range(len(tags))], values, width, yerr=[low, high], capsize=2,
-                   label=name)
+            ax.bar(
+                [j + (i - 1.5) * width for j in range(len(tags))],
+                values,
+                width,
+                yerr=[low, high],
+                capsize=2,
+                label=name,
+            )
         ax.set_xticks(range(len(tags)), [tag or "(untagged)" for tag in tags])
         ax.set_ylabel("%")
         ax.set_ylim(0, 100)

@@ -17,6 +17,18 @@ from afterburner_core.rewards.extract import completion_text, extract_code
 from afterburner_core.rewards.labels import RewardLabel, parse_label
 
 __all__ = [
-    "OBJECTIVES", "ExecutionReward", "Reward", "RewardInput", "RewardLabel", "RewardOutput", "RewardTask",
-    "ScoredCompletion", "completion_text", "extract_code", "get_reward", "installed_rewards", "metric_of", "parse_label",
+    "OBJECTIVES",
+    "ExecutionReward",
+    "Reward",
+    "RewardInput",
+    "RewardLabel",
+    "RewardOutput",
+    "RewardTask",
+    "ScoredCompletion",
+    "completion_text",
+    "extract_code",
+    "get_reward",
+    "installed_rewards",
+    "metric_of",
+    "parse_label",
 ]

@@ -31,8 +31,14 @@ DEFAULT_MAX_ENTRIES = 4096
 def baseline_key(request: ProblemRunRequest) -> Hashable:
     """Runs are interchangeable when problem, language, code, limits and repeats are the same."""
     problem = request.problem
-    return (str(problem.problem_id), problem.title, request.language, request.code,
-            request.limits.model_dump_json(), str(request.repeat))
+    return (
+        str(problem.problem_id),
+        problem.title,
+        request.language,
+        request.code,
+        request.limits.model_dump_json(),
+        str(request.repeat),
+    )
 
 
 @dataclass
@@ -104,13 +110,17 @@ class SharedBaselines:
         for key in [k for k, e in self._entries.items() if e.finished is not None and now - e.finished > self.ttl_s]:
             del self._entries[key]
         excess = len(self._entries) - self.max_entries
-        for key in [k for k, e in self._entries.items() if e.finished is not None][:max(0, excess)]:
+        for key in [k for k, e in self._entries.items() if e.finished is not None][: max(0, excess)]:
             del self._entries[key]
 
     # -- the blocking path (verl) -------------------------------------------------------------------
 
-    def run(self, candidates: Sequence[ProblemRunRequest], baselines: Sequence[ProblemRunRequest],
-            run_many: Callable[[list[ProblemRunRequest]], list[RunReport]]) -> tuple[list[RunReport], list[RunReport]]:
+    def run(
+        self,
+        candidates: Sequence[ProblemRunRequest],
+        baselines: Sequence[ProblemRunRequest],
+        run_many: Callable[[list[ProblemRunRequest]], list[RunReport]],
+    ) -> tuple[list[RunReport], list[RunReport]]:
         """Run `candidates` and the baselines this call owns in one batch; wait for the others.
 
         Returns (candidate reports, baseline reports) in the order given. Waiting for a baseline

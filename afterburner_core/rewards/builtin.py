@@ -87,8 +87,15 @@ class AfterburnerReward(_Configurable):
 
     name: str = "afterburner"
     # what `score_one` may put in `components` (loggers that need fixed keys read this)
-    component_names: ClassVar[tuple[str, ...]] = ("pass", "passed", "gain", "efficiency", "improvement", "format",
-                                                  "unparsable")
+    component_names: ClassVar[tuple[str, ...]] = (
+        "pass",
+        "passed",
+        "gain",
+        "efficiency",
+        "improvement",
+        "format",
+        "unparsable",
+    )
     w_improvement: float = 0.5
     w_eff: float = 0.5
     w_format: float = 0.2
@@ -181,4 +188,3 @@ class SpeedupReward(_Gated):
             log_ratio = math.log(b / max(x, 1e-9))
         log_ratio = max(-self.clip, min(self.clip, log_ratio))
         return RewardOutput(1.0 + math.tanh(log_ratio), {"passed": 1.0, "unparsable": 0.0, "log_ratio": log_ratio})
-

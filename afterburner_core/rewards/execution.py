@@ -25,9 +25,13 @@ from typing import Any
 
 from afterburner_core.datasets import get_problem
 from afterburner_core.errors import AfterburnerError
+from afterburner_core.litmus.humans import METRICS, human_distribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport, Verdict
-from afterburner_core.rewards.base import OBJECTIVES, Reward, RewardInput, RewardOutput, wants_humans
+from afterburner_core.objectives import parse_objective
+from afterburner_core.plugins import get_registry
+from afterburner_core.rewards.base import Reward, RewardInput, RewardOutput, wants_humans
 from afterburner_core.rewards.extract import completion_text, extract_code
+from afterburner_core.sandbox.api import Sandbox
 
 # A stable number per verdict, for loggers that only take numbers; -1 is "no code found".
 VERDICT_CODES: dict[str, int] = {verdict.value: index for index, verdict in enumerate(Verdict)}
@@ -95,9 +99,17 @@ class ExecutionReward:
     ``human_repeat`` to human solutions measured on first use.
     """
 
-    def __init__(self, reward: Reward, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None,
-                 repeat: int | str = 1, limits: Limits | None = None, human_repeat: int | str = 3) -> None:
-        check_objective(objective)
+    def __init__(
+        self,
+        reward: Reward,
+        dataset: str = "venus-mini",
+        objective: str = "time",
+        sandbox: Any = None,
+        repeat: int | str = 1,
+        limits: Limits | None = None,
+        human_repeat: int | str = 3,
+    ) -> None:
+        parse_objective(objective)
         self.reward = reward
         self.dataset = dataset
         self.objective = objective
@@ -114,8 +126,6 @@ class ExecutionReward:
     @property
     def sandbox(self) -> Any:
         if self._sandbox is None:
-            from afterburner_core.sandbox.api import Sandbox
-
             self._sandbox = Sandbox()
         return self._sandbox
 
@@ -130,9 +140,7 @@ class ExecutionReward:
     def language(self, name: Any) -> str:
         key = str(name)
         if key not in self._languages:
-            from afterburner_core.plugins import get_manager
-
-            self._languages[key] = get_manager().resolve_language(key).key
+            self._languages[key] = get_registry().resolve_language(key).key
         return self._languages[key]
 
     def request(self, problem: Problem, code: str, language: str) -> ProblemRunRequest:
@@ -146,10 +154,18 @@ class ExecutionReward:
             dataset = task.dataset or self.dataset
             problem = self.problem(task.problem_id, dataset)
             language = self.language(task.language)
-            objective = task.objective or self.objective
+            objective = parse_objective(task.objective or self.objective)
             code = extract_code(task.completion)
-            batch.items.append(RewardInput(problem=problem, language=language, objective=objective,
-                                           completion=completion_text(task.completion), code=code, report=None))
+            batch.items.append(
+                RewardInput(
+                    problem=problem,
+                    language=language,
+                    objective=objective,
+                    completion=completion_text(task.completion),
+                    code=code,
+                    report=None,
+                )
+            )
             batch.datasets.append(dataset)
             if code is not None:
                 batch.candidate_requests.append(self.request(problem, code, language))
@@ -177,8 +193,11 @@ class ExecutionReward:
                 batch.items[i].baseline = report
 
     def attach_humans(self, batch: PreparedBatch) -> None:
-        wanted = [(item, dataset) for item, dataset in zip(batch.items, batch.datasets, strict=True)
-                  if wants_humans(self.reward, item)]
+        wanted = [
+            (item, dataset)
+            for item, dataset in zip(batch.items, batch.datasets, strict=True)
+            if wants_humans(self.reward, item)
+        ]
         if wanted:
             with self._humans_lock:
                 self._look_up_humans(wanted)
@@ -192,13 +211,17 @@ class ExecutionReward:
             if key not in self._humans:
                 missing.setdefault(dataset, {})[key[1:]] = item.problem
         if missing:
-            from afterburner_core.litmus.humans import METRICS, human_distribution
-
             for dataset, pairs in missing.items():
                 problems = {pid: problem for (pid, _), problem in pairs.items()}
                 languages = sorted({language for _, language in pairs})
-                humans = human_distribution(dataset, problems.values(), languages, sandbox=self.sandbox,
-                                            repeat=self.human_repeat, limits=self.limits)
+                humans = human_distribution(
+                    dataset,
+                    problems.values(),
+                    languages,
+                    sandbox=self.sandbox,
+                    repeat=self.human_repeat,
+                    limits=self.limits,
+                )
                 for pid, language in pairs:
                     self._humans[(dataset, pid, language)] = {m: humans.values(pid, language, m) for m in METRICS}
 
@@ -209,9 +232,12 @@ class ExecutionReward:
         if len(outputs) != len(batch.items):
             raise AfterburnerError(f"reward {self.reward.name!r} returned {len(outputs)} scores for {len(batch.items)}")
         self.last_components = [dict(out.components) for out in outputs]
-        return [ScoredCompletion(float(out.total), dict(out.components),
-                                 item.report.verdict.value if item.report is not None else None)
-                for out, item in zip(outputs, batch.items, strict=True)]
+        return [
+            ScoredCompletion(
+                float(out.total), dict(out.components), item.report.verdict.value if item.report is not None else None
+            )
+            for out, item in zip(outputs, batch.items, strict=True)
+        ]
 
     # -- whole batches -------------------------------------------------------------------------------
 
@@ -240,13 +266,12 @@ class ExecutionReward:
         """The same numeric keys for every completion; a component a completion lacks (the gain of a
         failing one, say) is 0.0, so a mean over a batch reads like Litmus's passed × term."""
         code = UNPARSABLE_CODE if scored.verdict is None else VERDICT_CODES.get(scored.verdict, UNPARSABLE_CODE)
-        row = {"score": scored.total, "acc": float(scored.passed), "verdict_code": float(code),
-               "parsable": float(scored.verdict is not None)}
-        for name in self.log_fields()[len(CORE_LOG_FIELDS):]:
+        row = {
+            "score": scored.total,
+            "acc": float(scored.passed),
+            "verdict_code": float(code),
+            "parsable": float(scored.verdict is not None),
+        }
+        for name in self.log_fields()[len(CORE_LOG_FIELDS) :]:
             row[name] = float(scored.components.get(name, 0.0))
         return row
-
-
-def check_objective(objective: str) -> None:
-    if objective not in OBJECTIVES:
-        raise AfterburnerError(f"unknown objective {objective!r} (one of: {', '.join(OBJECTIVES)})")

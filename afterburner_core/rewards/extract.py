@@ -65,7 +65,7 @@ def solution_body(text: str) -> str | None:
     start = text.rfind(SOLUTION_OPEN)
     if start < 0:
         return None
-    body = text[start + len(SOLUTION_OPEN):]
+    body = text[start + len(SOLUTION_OPEN) :]
     end = body.find(SOLUTION_CLOSE)
     return body if end < 0 else body[:end]
 

@@ -51,8 +51,14 @@ class RewardLabel(BaseModel):
         return value if value is not None and value.strip() else None
 
     def task(self, completion: Any) -> RewardTask:
-        return RewardTask(completion=completion, problem_id=self.problem_id, language=self.language,
-                          objective=self.objective, baseline=self.baseline, dataset=self.dataset)
+        return RewardTask(
+            completion=completion,
+            problem_id=self.problem_id,
+            language=self.language,
+            objective=self.objective,
+            baseline=self.baseline,
+            dataset=self.dataset,
+        )
 
     def to_json(self) -> str:
         """The label as a compact JSON string (what the data writers store)."""
@@ -70,8 +76,10 @@ def label_fields(value: Any, where: str = "label") -> dict[str, Any]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as error:
-            raise AfterburnerError(f"{where} is not JSON ({error.msg} at character {error.pos}); expected an object "
-                                   f"with {', '.join(LABEL_FIELDS)}") from None
+            raise AfterburnerError(
+                f"{where} is not JSON ({error.msg} at character {error.pos}); expected an object "
+                f"with {', '.join(LABEL_FIELDS)}"
+            ) from None
     if not isinstance(value, Mapping):
         raise AfterburnerError(f"{where} must be an object with {', '.join(LABEL_FIELDS)}, not {type(value).__name__}")
     return {str(key): item for key, item in value.items()}

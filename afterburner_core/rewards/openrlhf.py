@@ -39,8 +39,7 @@ from afterburner_core.rewards.runtime import runtime
 
 OPTIONS_ENV = "AFTERBURNER_REWARD_OPTIONS"
 PROMPT_TAIL_CHARS = 256
-_TRAILING_SPECIAL = re.compile(
-    r"(?:\s*(?:<\|[^<>|\s]{1,40}\|>|<｜[^<>｜]{1,40}｜>|</s>|<eos>|<end_of_turn>))+\s*\Z")
+_TRAILING_SPECIAL = re.compile(r"(?:\s*(?:<\|[^<>|\s]{1,40}\|>|<｜[^<>｜]{1,40}｜>|</s>|<eos>|<end_of_turn>))+\s*\Z")
 
 
 class RewardRequest(BaseModel):
@@ -74,14 +73,14 @@ def response_of(query: str, prompt: str | None) -> tuple[str, bool]:
     text, found = query, False
     if prompt:
         if query.startswith(prompt):
-            text, found = query[len(prompt):], True
+            text, found = query[len(prompt) :], True
         else:
-            tail = prompt[-min(PROMPT_TAIL_CHARS, max(1, len(prompt) // 2)):]
+            tail = prompt[-min(PROMPT_TAIL_CHARS, max(1, len(prompt) // 2)) :]
             at = query.find(tail, max(0, len(prompt) - len(tail) - PROMPT_TAIL_CHARS))
             if at < 0:
                 at = query.find(tail)
             if at >= 0:
-                text, found = query[at + len(tail):], True
+                text, found = query[at + len(tail) :], True
     return _TRAILING_SPECIAL.sub("", text), found
 
 
@@ -97,8 +96,9 @@ def tasks_of(body: RewardRequest) -> tuple[list[RewardTask], list[bool]]:
     return tasks, found
 
 
-def response_body(engine: ExecutionReward, scored: Sequence[ScoredCompletion],
-                  prompt_found: Sequence[bool]) -> RewardResponse:
+def response_body(
+    engine: ExecutionReward, scored: Sequence[ScoredCompletion], prompt_found: Sequence[bool]
+) -> RewardResponse:
     """``rewards`` and ``scores`` are the reward's totals; ``extra_logs`` has the same keys for every
     query (`ExecutionReward.log_row`, plus ``prompt_found``) since OpenRLHF logs them per rollout."""
     rows = [engine.log_row(each) for each in scored]
@@ -113,7 +113,7 @@ def reward_func(queries: list[str], prompts: list[str], labels: list[Any]) -> di
     same answer as the HTTP endpoint, computed in the calling process. OpenRLHF executes this file
     under another module name, where pydantic cannot resolve this module's annotations, so the work
     is done by the installed module."""
-    from afterburner_core.rewards import openrlhf
+    from afterburner_core.rewards import openrlhf  # this file runs under another name: reach the installed module
 
     return openrlhf.score_queries(queries, prompts, labels)
 

@@ -26,6 +26,7 @@ from afterburner_core.models import Limits, RepeatSpec
 from afterburner_core.rewards.base import get_reward
 from afterburner_core.rewards.baselines import DEFAULT_TTL_S, SharedBaselines
 from afterburner_core.rewards.execution import ExecutionReward, RewardTask, ScoredCompletion
+from afterburner_core.sandbox.api import Sandbox
 from afterburner_core.validation import one_line
 
 
@@ -62,26 +63,32 @@ class RewardRuntime:
 
     def __init__(self, config: RewardRuntimeConfig, sandbox: Any = None) -> None:
         self.config = config
-        self.engine = ExecutionReward(get_reward(config.reward, **config.reward_options), config.dataset,
-                                      config.objective, sandbox if sandbox is not None else self._sandbox(config),
-                                      config.repeat, config.limits(), config.human_repeat)
+        self.engine = ExecutionReward(
+            get_reward(config.reward, **config.reward_options),
+            config.dataset,
+            config.objective,
+            sandbox if sandbox is not None else self._sandbox(config),
+            config.repeat,
+            config.limits(),
+            config.human_repeat,
+        )
         self.shared = SharedBaselines(config.baseline_ttl_s)
 
     @staticmethod
     def _sandbox(config: RewardRuntimeConfig) -> Any:
         if config.server_url:
-            from afterburner_core.server.client import AfterburnerClient
+            from afterburner_core.server.client import AfterburnerClient  # optional: needs httpx
 
             return AfterburnerClient(config.server_url, token=config.token)
-        from afterburner_core.sandbox.api import Sandbox
 
         return Sandbox(config.backend, **config.backend_options)
 
     def score_shared(self, tasks: Sequence[RewardTask]) -> list[ScoredCompletion]:
         """For callers that send a few samples at a time, concurrently: baselines shared between calls."""
         batch = self.engine.prepare(tasks)
-        candidates, baselines = self.shared.run(batch.candidate_requests, batch.baseline_requests,
-                                                self.engine.sandbox.run_many)
+        candidates, baselines = self.shared.run(
+            batch.candidate_requests, batch.baseline_requests, self.engine.sandbox.run_many
+        )
         self.engine.attach(batch, candidates + baselines)
         return self.engine.finish(batch)
 

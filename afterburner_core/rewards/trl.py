@@ -49,9 +49,16 @@ class TrlRewardAdapter(ExecutionReward):
         languages = column("language", True)
         objectives = column("objective", False)
         baselines = column("baseline", False)
-        return [RewardTask(completion=completion, problem_id=str(problem_ids[i]), language=str(languages[i]),
-                           objective=objectives[i] or None, baseline=baselines[i])
-                for i, completion in enumerate(completions)]
+        return [
+            RewardTask(
+                completion=completion,
+                problem_id=str(problem_ids[i]),
+                language=str(languages[i]),
+                objective=objectives[i] or None,
+                baseline=baselines[i],
+            )
+            for i, completion in enumerate(completions)
+        ]
 
     def __call__(self, completions: Sequence[Any], columns: dict[str, Any]) -> list[float]:
         return [scored.total for scored in self.score(self.tasks(completions, columns))]
@@ -73,14 +80,17 @@ def _named(fn: Any, name: str, adapter: Any) -> Any:
     return fn
 
 
-def trl_reward(name: str, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None,
-               **options: Any) -> Callable[..., list[float]]:
+def trl_reward(
+    name: str, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None, **options: Any
+) -> Callable[..., list[float]]:
     """A TRL reward function scoring completions with reward `name` (options: the reward's, plus
     ``repeat``, ``limits`` and ``human_repeat`` for the runs). The last batch's components are on
     ``fn.last_components``; the adapter is on ``fn.adapter``."""
     adapter = _adapter(name, dataset, objective, sandbox, dict(options))
 
-    def fn(prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None, **kwargs: Any) -> list[float]:
+    def fn(
+        prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None, **kwargs: Any
+    ) -> list[float]:
         rewards = adapter(list(completions or []), kwargs)
         fn.last_components = adapter.last_components  # type: ignore[attr-defined]
         return rewards
@@ -88,14 +98,16 @@ def trl_reward(name: str, dataset: str = "venus-mini", objective: str = "time", 
     return _named(fn, name, adapter)
 
 
-def atrl_reward(name: str, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None,
-                **options: Any) -> Callable[..., Any]:
+def atrl_reward(
+    name: str, dataset: str = "venus-mini", objective: str = "time", sandbox: Any = None, **options: Any
+) -> Callable[..., Any]:
     """The async variant of `trl_reward` (``async def fn(prompts, completions, **kwargs)``): TRL awaits
     it on its reward event loop; the sandbox runs in a worker thread so the loop is not blocked."""
     adapter = _adapter(name, dataset, objective, sandbox, dict(options))
 
-    async def fn(prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None,
-                 **kwargs: Any) -> list[float]:
+    async def fn(
+        prompts: Sequence[Any] | None = None, completions: Sequence[Any] | None = None, **kwargs: Any
+    ) -> list[float]:
         rewards = await adapter.acall(list(completions or []), kwargs)
         fn.last_components = adapter.last_components  # type: ignore[attr-defined]
         return rewards

@@ -61,13 +61,16 @@ def label_from_verl(ground_truth: Any, extra_info: Any, where: str = "sample") -
         given = label_fields(plain(ground_truth), f"{where}: reward_model.ground_truth")
         fields.update({k: plain(v) for k, v in given.items() if v is not None})
     if not fields:
-        raise AfterburnerError(f"{where}: no label: reward_model.ground_truth and extra_info carry none of "
-                               f"{', '.join(LABEL_FIELDS)} (write the data with `afterburner data grpo --format verl`)")
+        raise AfterburnerError(
+            f"{where}: no label: reward_model.ground_truth and extra_info carry none of "
+            f"{', '.join(LABEL_FIELDS)} (write the data with `afterburner data grpo --format verl`)"
+        )
     return parse_label(fields, f"{where}: label")
 
 
-def compute_score(data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None,
-                  **reward_kwargs: Any) -> dict[str, float]:
+def compute_score(
+    data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None, **reward_kwargs: Any
+) -> dict[str, float]:
     """verl's per-sample reward function: one completion scored by running it (see the module docstring)."""
     del data_source  # every row of an Afterburner dataset is scored the same way
     task = label_from_verl(ground_truth, extra_info).task(solution_str)
@@ -75,15 +78,24 @@ def compute_score(data_source: Any, solution_str: str, ground_truth: Any, extra_
     return reward.engine.log_row(reward.score_shared([task])[0])
 
 
-def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[str], ground_truths: Sequence[Any],
-                        extra_infos: Sequence[Any] | None = None, **reward_kwargs: Any) -> list[dict[str, float]]:
+def compute_score_batch(
+    data_sources: Sequence[Any],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Any] | None = None,
+    **reward_kwargs: Any,
+) -> list[dict[str, float]]:
     """verl's batch reward function: every completion of the batch in one concurrent sandbox batch."""
     n = len(solution_strs)
     extras = list(extra_infos) if extra_infos is not None else [None] * n
     if len(ground_truths) != n or len(extras) != n or len(data_sources) != n:
-        raise AfterburnerError(f"verl batch of {n} solution_strs came with {len(ground_truths)} ground_truths, "
-                               f"{len(extras)} extra_infos and {len(data_sources)} data_sources")
-    tasks = [label_from_verl(truth, extra, f"sample {i}").task(text)
-             for i, (text, truth, extra) in enumerate(zip(solution_strs, ground_truths, extras, strict=True))]
+        raise AfterburnerError(
+            f"verl batch of {n} solution_strs came with {len(ground_truths)} ground_truths, "
+            f"{len(extras)} extra_infos and {len(data_sources)} data_sources"
+        )
+    tasks = [
+        label_from_verl(truth, extra, f"sample {i}").task(text)
+        for i, (text, truth, extra) in enumerate(zip(solution_strs, ground_truths, extras, strict=True))
+    ]
     reward = _runtime(reward_kwargs)
     return [reward.engine.log_row(scored) for scored in reward.score_batch(tasks)]

@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from afterburner_core.contracts import Backend
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import ExecutionRequest, ProblemRunRequest, RunReport
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
+from afterburner_core.registry import Registry
 
 Request = ExecutionRequest | ProblemRunRequest
 
@@ -40,18 +42,24 @@ def run_concurrently(
 
 
 class Sandbox:
-    """A sandbox on one backend (``local`` by default; others come from backend plugins)."""
+    """A sandbox on one backend (``local`` by default; others come from backend plugins).
 
-    def __init__(self, backend: str = "local", **options: Any) -> None:
-        manager = get_manager()
-        backends = {info.name: info for infos in manager.hook.afterburner_backends() for info in infos}
-        if backend not in backends:
-            raise AfterburnerError(f"unknown backend {backend!r} (installed: {', '.join(sorted(backends))})")
+    `registry` is what the installed plugins provide (the process's own by default): the backend
+    and the languages it runs are looked up there.
+    """
+
+    def __init__(self, backend: str = "local", registry: Registry | None = None, **options: Any) -> None:
+        self.registry = registry or get_registry()
+        info = self.registry.backends.require(backend)
         try:
-            self.backend = backends[backend].create(**options)
+            self.backend: Backend = info.create(self.registry, **options)
         except TypeError as exc:  # an option the backend does not take
             raise AfterburnerError(f"backend {backend!r} rejected its options {sorted(options)}: {exc}") from None
-        self.parallel = self.backend.pool.parallel
+
+    @property
+    def parallel(self) -> int:
+        """How many requests run at once (it can shrink: a Ray backend that lost actors)."""
+        return self.backend.parallel
 
     def execute(self, request: ExecutionRequest) -> RunReport:
         return self.backend.execute(request)
@@ -72,9 +80,7 @@ class Sandbox:
 
     def close(self) -> None:
         """Release what the backend holds (the docker backend's containers, Ray actors)."""
-        close = getattr(self.backend, "close", None)
-        if close is not None:
-            close()
+        self.backend.close()
 
     def __enter__(self) -> Sandbox:
         return self

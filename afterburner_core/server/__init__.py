@@ -14,11 +14,11 @@ __all__ = ["AfterburnerClient", "ServerError", "create_app"]
 
 def __getattr__(name: str) -> Any:  # lazy: importing the package must not require fastapi or httpx
     if name == "create_app":
-        from afterburner_core.server.app import create_app
+        from afterburner_core.server.app import create_app  # optional: fastapi
 
         return create_app
     if name in ("AfterburnerClient", "ServerError"):
-        from afterburner_core.server import client
+        from afterburner_core.server import client  # optional: httpx
 
         return getattr(client, name)
     raise AttributeError(name)

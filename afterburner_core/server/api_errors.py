@@ -29,8 +29,9 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-def error_response(status: int, message: str, retry_after: int | None = None,
-                    headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, retry_after: int | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     headers = dict(headers or {})
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
@@ -60,14 +61,21 @@ def client_error(error: AfterburnerError) -> ApiError:
 
 def sandbox_failure(error: BaseException) -> ApiError:
     log.error("sandbox failure: %s", error, exc_info=not isinstance(error, SandboxError))
-    return ApiError(503, f"sandbox failure: {str(error).splitlines()[0] if str(error) else type(error).__name__}",
-                    retry_after=1)
+    return ApiError(
+        503, f"sandbox failure: {str(error).splitlines()[0] if str(error) else type(error).__name__}", retry_after=1
+    )
 
 
 def failed_report(request: ExecutionRequest | ProblemRunRequest, error: BaseException, backend: str) -> RunReport:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return RunReport(verdict=Verdict.sandbox_error, passed=False, language=request.language, backend=backend,
-                     compile=CompileInfo(ok=False), message=f"sandbox failure: {message}")
+    return RunReport(
+        verdict=Verdict.sandbox_error,
+        passed=False,
+        language=request.language,
+        backend=backend,
+        compile=CompileInfo(ok=False),
+        message=f"sandbox failure: {message}",
+    )
 
 
 def report_json(report: RunReport) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from afterburner_core import __version__
 from afterburner_core.errors import AfterburnerError, SandboxError
 from afterburner_core.models import ExecutionRequest, ProblemRunRequest, RunReport
+from afterburner_core.sandbox.api import Sandbox
 from afterburner_core.server.api_errors import (
     ApiError,
     client_error,
@@ -51,6 +52,7 @@ from afterburner_core.server.guard import (
     DEFAULT_MAX_PENDING_BODIES,
     Guard,
 )
+from afterburner_core.server.openrlhf import register_openrlhf
 from afterburner_core.server.service import Service, default_queue_size
 
 log = logging.getLogger("afterburner.server")
@@ -58,12 +60,18 @@ log = logging.getLogger("afterburner.server")
 __all__ = ["ApiError", "ErrorBody", "Service", "create_app", "default_queue_size"]
 
 
-def create_app(backend: str = "local", parallel: int | None = None, queue_size: int | None = None,
-               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, token: str | None = None,
-               datasets: Sequence[str] | None = None, sandbox: Any = None,
-               body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
-               max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES,
-               backend_options: dict[str, Any] | None = None) -> FastAPI:
+def create_app(
+    backend: str = "local",
+    parallel: int | None = None,
+    queue_size: int | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    token: str | None = None,
+    datasets: Sequence[str] | None = None,
+    sandbox: Any = None,
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+    max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES,
+    backend_options: dict[str, Any] | None = None,
+) -> FastAPI:
     """The FastAPI application of the execution service.
 
     ``parallel`` jobs run at once (default: the backend's, cores - 1 for local) and ``queue_size``
@@ -83,8 +91,6 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
         raise AfterburnerError("queue_size must be 0 or more")
     owned = sandbox is None
     if sandbox is None:
-        from afterburner_core.sandbox.api import Sandbox
-
         options = dict(backend_options or {})
         if parallel is not None:
             options["parallel"] = parallel
@@ -92,7 +98,7 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
     service = Service(sandbox, backend, queue_size, max_body_bytes, datasets)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
@@ -103,13 +109,20 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
     app = FastAPI(
         title="Afterburner execution service",
         version=__version__,
-        description=("Runs code in the Afterburner sandbox and measures time, peak memory and the memory-time "
-                     "integral. Bounded queue: 429 / 503 with Retry-After when full or shutting down."),
+        description=(
+            "Runs code in the Afterburner sandbox and measures time, peak memory and the memory-time "
+            "integral. Bounded queue: 429 / 503 with Retry-After when full or shutting down."
+        ),
         lifespan=lifespan,
     )
     app.state.service = service
-    app.add_middleware(Guard, token=token, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s,
-                       max_pending_bodies=max_pending_bodies)
+    app.add_middleware(
+        Guard,
+        token=token,
+        max_body_bytes=max_body_bytes,
+        body_timeout_s=body_timeout_s,
+        max_pending_bodies=max_pending_bodies,
+    )
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -129,12 +142,18 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
         return error_response(500, f"internal error: {type(error).__name__}")
 
     errors: dict[int | str, dict[str, Any]] = {
-        code: {"model": ErrorBody, "description": text} for code, text in (
-            (400, "bad request (unknown language, libraries, ...)"), (401, "bearer token missing or wrong"),
-            (404, "unknown problem"), (408, "body not received in time"),
-            (413, "body too large / batch over capacity"), (422, "malformed request"),
+        code: {"model": ErrorBody, "description": text}
+        for code, text in (
+            (400, "bad request (unknown language, libraries, ...)"),
+            (401, "bearer token missing or wrong"),
+            (404, "unknown problem"),
+            (408, "body not received in time"),
+            (413, "body too large / batch over capacity"),
+            (422, "malformed request"),
             (429, "queue full (Retry-After)"),
-            (503, "shutting down, sandbox failure or too many bodies in flight (Retry-After)"))}
+            (503, "shutting down, sandbox failure or too many bodies in flight (Retry-After)"),
+        )
+    }
 
     async def one(body: ExecuteBody | RunBody) -> JSONResponse:
         request = await asyncio.to_thread(service.prepare, body)
@@ -160,8 +179,12 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
     async def run(body: RunBody) -> JSONResponse:
         return await one(body)
 
-    @app.post("/batch", response_model=list[RunReport], responses=errors,
-              summary="Run many items; the reports come back in order")
+    @app.post(
+        "/batch",
+        response_model=list[RunReport],
+        responses=errors,
+        summary="Run many items; the reports come back in order",
+    )
     async def batch(body: BatchBody) -> JSONResponse:
         def prepare_all() -> list[ExecutionRequest | ProblemRunRequest]:
             requests = []
@@ -184,21 +207,20 @@ def create_app(backend: str = "local", parallel: int | None = None, queue_size: 
                 service._release_many(len(requests) - position - 1)
                 raise
         results = await asyncio.gather(*jobs, return_exceptions=True)
-        reports = [report_json(result if isinstance(result, RunReport) else failed_report(request, result, backend))
-                   for request, result in zip(requests, results, strict=True)]
+        reports = [
+            report_json(result if isinstance(result, RunReport) else failed_report(request, result, backend))
+            for request, result in zip(requests, results, strict=True)
+        ]
         return JSONResponse(reports)
 
     @app.get("/health", summary="Liveness: 200 while the service accepts work")
     async def health() -> JSONResponse:
         status = 503 if service.closing else 200
-        return JSONResponse({"ok": not service.closing, "backend": backend, "version": __version__},
-                            status_code=status)
+        return JSONResponse({"ok": not service.closing, "backend": backend, "version": __version__}, status_code=status)
 
     @app.get("/status", summary="Queue depth, busy / idle workers, cores, capacity and totals")
     async def status() -> dict[str, Any]:
         return service.status()
-
-    from afterburner_core.server.openrlhf import register_openrlhf  # here: that module imports this one
 
     register_openrlhf(app, service)
     return app

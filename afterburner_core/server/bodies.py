@@ -39,8 +39,13 @@ class ExecuteBody(_LimitFields):
     run_memory_profile: bool | None = Field(None, description="accepted for Monolith compatibility")
 
     def to_request(self) -> ExecutionRequest:
-        return ExecutionRequest(code=self.code, language=self.language, stdin=self.stdin or "",
-                                limits=self.build_limits(), repeat=self.repeat)
+        return ExecutionRequest(
+            code=self.code,
+            language=self.language,
+            stdin=self.stdin or "",
+            limits=self.build_limits(),
+            repeat=self.repeat,
+        )
 
 
 class RunBody(_LimitFields):
@@ -70,7 +75,9 @@ def _item_kind(value: Any) -> str:
     return getattr(value, "kind", "execute")
 
 
-BatchItem = Annotated[Annotated[ExecuteBody, Tag("execute")] | Annotated[RunBody, Tag("run")], Discriminator(_item_kind)]
+BatchItem = Annotated[
+    Annotated[ExecuteBody, Tag("execute")] | Annotated[RunBody, Tag("run")], Discriminator(_item_kind)
+]
 
 
 class BatchBody(BaseModel):

@@ -90,9 +90,18 @@ class AfterburnerClient:
     """Client of ``afterburner serve``; quacks like `Sandbox` (``execute``, ``run_problem``,
     ``submit``, ``run_many``, ``execute_many``, ``parallel``)."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", token: str | None = None, timeout: float = 30.0,
-                 retries: int = 5, queue_timeout: float = 600.0, execution_timeout: float | None = None,
-                 backoff: float = 0.5, max_backoff: float = 30.0, batch_size: int | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        token: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 5,
+        queue_timeout: float = 600.0,
+        execution_timeout: float | None = None,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        batch_size: int | None = None,
+    ) -> None:
         if retries < 0:
             raise AfterburnerError("retries must be 0 or more")
         self.base_url = base_url.rstrip("/")
@@ -105,8 +114,12 @@ class AfterburnerClient:
         self.batch_size = batch_size
         token = token if token is not None else os.environ.get("AFTERBURNER_TOKEN") or None
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout),
-                                  limits=httpx.Limits(max_connections=256, max_keepalive_connections=64))
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+        )
         self._status: dict[str, Any] | None = None
         self._status_lock = threading.Lock()
 
@@ -123,7 +136,7 @@ class AfterburnerClient:
     def _sleep_for(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return retry_after + random.uniform(0, 0.1 * max(retry_after, 1.0))
-        return min(self.max_backoff, self.backoff * (2 ** attempt)) * random.uniform(0.75, 1.25)
+        return min(self.max_backoff, self.backoff * (2**attempt)) * random.uniform(0.75, 1.25)
 
     def _call(self, method: str, path: str, payload: Any = None, read_timeout: float | None = None) -> Any:
         deadline = time.monotonic() + self.queue_timeout
@@ -140,8 +153,9 @@ class AfterburnerClient:
                     failures += 1
                     last = f"cannot reach {self.base_url}: {type(error).__name__}"
                 else:  # the server has the request: retrying could run it twice
-                    raise ServerError(f"{method} {path}: no answer from {self.base_url} within the timeout "
-                                      f"({type(error).__name__})") from None
+                    raise ServerError(
+                        f"{method} {path}: no answer from {self.base_url} within the timeout ({type(error).__name__})"
+                    ) from None
             except httpx.TransportError as error:
                 failures += 1
                 last = f"cannot reach {self.base_url}: {error or type(error).__name__}"
@@ -157,12 +171,10 @@ class AfterburnerClient:
                 last = message
                 last_status = response.status_code
             if failures > self.retries:
-                raise ServerError(f"{last} (gave up after {self.retries} retries)",
-                                  last_status)
+                raise ServerError(f"{last} (gave up after {self.retries} retries)", last_status)
             wait = self._sleep_for(attempt, retry_after)
             if time.monotonic() + wait > deadline:
-                raise ServerError(f"{last} (gave up after queueing for {self.queue_timeout:g} s)",
-                                  last_status)
+                raise ServerError(f"{last} (gave up after queueing for {self.queue_timeout:g} s)", last_status)
             attempt += 1
             time.sleep(wait)
 
@@ -186,11 +198,15 @@ class AfterburnerClient:
 
     @staticmethod
     def _payload(request: ExecutionRequest | ProblemRunRequest) -> dict[str, Any]:
-        common = {"language": request.language, "code": request.code, "repeat": request.repeat,
-                  "limits": request.limits.model_dump(mode="json")}
+        common = {
+            "language": request.language,
+            "code": request.code,
+            "repeat": request.repeat,
+            "limits": request.limits.model_dump(mode="json"),
+        }
         if isinstance(request, ExecutionRequest):
             return {"kind": "execute", **common, "stdin": _stdin_text(request.stdin)}
-        payload = {"kind": "run", **common, "problem": request.problem.model_dump(mode="json")}
+        payload: dict[str, Any] = {"kind": "run", **common, "problem": request.problem.model_dump(mode="json")}
         if request.tests is not None:
             payload["tests"] = [t.model_dump(mode="json") for t in request.tests]
         return payload
@@ -221,24 +237,41 @@ class AfterburnerClient:
         return int(self._info()["capacity"])
 
     # -- execution ------------------------------------------------------------------------------
-    def execute(self, code: str | ExecutionRequest, language: str | None = None, stdin: str | bytes = "",
-                timeout: float | None = None, memory_mb: int | None = None, repeat: int | str = 1,
-                limits: Limits | None = None) -> RunReport:
+    def execute(
+        self,
+        code: str | ExecutionRequest,
+        language: str | None = None,
+        stdin: str | bytes = "",
+        timeout: float | None = None,
+        memory_mb: int | None = None,
+        repeat: int | str = 1,
+        limits: Limits | None = None,
+    ) -> RunReport:
         """POST /execute: a whole program with stdin (or pass a ready `ExecutionRequest`)."""
         if isinstance(code, ExecutionRequest):
             request = code
         else:
             if language is None:
                 raise AfterburnerError("execute needs a language")
-            request = ExecutionRequest(code=code, language=language, stdin=stdin,
-                                       limits=_limits(limits, timeout, memory_mb), repeat=repeat)
+            request = ExecutionRequest(
+                code=code, language=language, stdin=stdin, limits=_limits(limits, timeout, memory_mb), repeat=repeat
+            )
         data = self._call("POST", "/execute", self._payload(request), self._read_timeout([request]))
         return RunReport.model_validate(data)
 
-    def run(self, code: str | ProblemRunRequest, language: str | None = None, problem_id: str | int | None = None,
-            dataset: str = "venus-mini", problem: Problem | None = None, tests: Sequence[TestCase] | None = None,
-            timeout: float | None = None, memory_mb: int | None = None, repeat: int | str = 1,
-            limits: Limits | None = None) -> RunReport:
+    def run(
+        self,
+        code: str | ProblemRunRequest,
+        language: str | None = None,
+        problem_id: str | int | None = None,
+        dataset: str = "venus-mini",
+        problem: Problem | None = None,
+        tests: Sequence[TestCase] | None = None,
+        timeout: float | None = None,
+        memory_mb: int | None = None,
+        repeat: int | str = 1,
+        limits: Limits | None = None,
+    ) -> RunReport:
         """POST /run: a solution against a problem's tests — by ``problem_id`` in a dataset the
         server has, or an inline ``problem`` (or pass a ready `ProblemRunRequest`)."""
         if isinstance(code, ProblemRunRequest):
@@ -249,18 +282,34 @@ class AfterburnerClient:
             raise AfterburnerError("run needs a language")
         built = _limits(limits, timeout, memory_mb)
         if problem is not None:
-            request = ProblemRunRequest(problem=problem, code=code, language=language,
-                                        tests=list(tests) if tests is not None else None, limits=built, repeat=repeat)
+            request = ProblemRunRequest(
+                problem=problem,
+                code=code,
+                language=language,
+                tests=list(tests) if tests is not None else None,
+                limits=built,
+                repeat=repeat,
+            )
             return self.run(request)
         if problem_id is None:
             raise AfterburnerError("run needs a problem_id or a problem")
-        payload: dict[str, Any] = {"kind": "run", "problem_id": problem_id, "dataset": dataset, "code": code,
-                                   "language": language, "repeat": repeat, "limits": built.model_dump(mode="json")}
+        payload: dict[str, Any] = {
+            "kind": "run",
+            "problem_id": problem_id,
+            "dataset": dataset,
+            "code": code,
+            "language": language,
+            "repeat": repeat,
+            "limits": built.model_dump(mode="json"),
+        }
         if tests is not None:
             payload["tests"] = [TestCase.model_validate(t).model_dump(mode="json") for t in tests]
         runs = _runs(repeat) + 11
-        read = self.queue_timeout + (self.execution_timeout if self.execution_timeout is not None
-                                     else built.compile_timeout_s + runs * 200 * built.timeout_s + 30.0)
+        read = self.queue_timeout + (
+            self.execution_timeout
+            if self.execution_timeout is not None
+            else built.compile_timeout_s + runs * 200 * built.timeout_s + 30.0
+        )
         return RunReport.model_validate(self._call("POST", "/run", payload, read))
 
     run_problem = run  # Sandbox.run_problem(request)
@@ -277,8 +326,9 @@ class AfterburnerClient:
         read = self._read_timeout(typed) if typed else self.queue_timeout + (self.execution_timeout or 3600.0)
         data = self._call("POST", "/batch", {"items": payload}, read)
         if not isinstance(data, list) or len(data) != len(items):
-            raise ServerError(f"/batch returned {len(data) if isinstance(data, list) else 'no'} reports "
-                              f"for {len(items)} items")
+            raise ServerError(
+                f"/batch returned {len(data) if isinstance(data, list) else 'no'} reports for {len(items)} items"
+            )
         return [RunReport.model_validate(entry) for entry in data]
 
     def run_many(self, requests: Sequence[ExecutionRequest | ProblemRunRequest]) -> list[RunReport]:
@@ -289,7 +339,7 @@ class AfterburnerClient:
         info = self._info()
         size = self.batch_size or int(info.get("parallel", 1))
         size = max(1, min(size, int(info.get("max_batch", size))))
-        chunks = [requests[i:i + size] for i in range(0, len(requests), size)]
+        chunks = [requests[i : i + size] for i in range(0, len(requests), size)]
         workers = max(1, min(len(chunks), int(info.get("capacity", size)) // size))
         if workers == 1:
             results = [self.batch(chunk) for chunk in chunks]

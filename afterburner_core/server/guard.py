@@ -21,9 +21,14 @@ class Guard:
     """Bearer token (before the body is read), then the body-size limit, the body deadline and the
     cap on bodies in flight (while it is read)."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]], token: str | None, max_body_bytes: int,
-                 body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
-                 max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Awaitable[None]],
+        token: str | None,
+        max_body_bytes: int,
+        body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+        max_pending_bodies: int = DEFAULT_MAX_PENDING_BODIES,
+    ) -> None:
         self.app = app
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
@@ -39,8 +44,12 @@ class Guard:
         if self.token is not None and scope.get("path") not in OPEN_PATHS:
             scheme, _, value = headers.get(b"authorization", b"").partition(b" ")
             if scheme.lower() != b"bearer" or not hmac.compare_digest(value.strip(), self.token):
-                await send_json(send, 401, {"error": "missing or wrong bearer token (Authorization: Bearer ...)"},
-                                 [(b"www-authenticate", b"Bearer")])
+                await send_json(
+                    send,
+                    401,
+                    {"error": "missing or wrong bearer token (Authorization: Bearer ...)"},
+                    [(b"www-authenticate", b"Bearer")],
+                )
                 return
         if scope.get("method") not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
@@ -57,8 +66,12 @@ class Guard:
                 await send_json(send, 413, too_large, [(b"connection", b"close")])
                 return
         if self.pending_bodies >= self.max_pending_bodies:
-            await send_json(send, 503, {"error": "too many requests are still sending their bodies; retry later"},
-                             [(b"retry-after", b"1"), (b"connection", b"close")])
+            await send_json(
+                send,
+                503,
+                {"error": "too many requests are still sending their bodies; retry later"},
+                [(b"retry-after", b"1"), (b"connection", b"close")],
+            )
             return
         self.pending_bodies += 1
         try:
@@ -90,8 +103,12 @@ class Guard:
             try:
                 message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - loop.time()))
             except asyncio.TimeoutError:
-                await send_json(send, 408, {"error": f"request body not received within {self.body_timeout_s:g} s"},
-                                 [(b"connection", b"close")])
+                await send_json(
+                    send,
+                    408,
+                    {"error": f"request body not received within {self.body_timeout_s:g} s"},
+                    [(b"connection", b"close")],
+                )
                 return None
             if message["type"] == "http.disconnect":
                 return None
@@ -105,9 +122,19 @@ class Guard:
         return b"".join(chunks)
 
 
-async def send_json(send: Callable, status: int, content: dict, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_json(
+    send: Callable, status: int, content: dict, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps(content).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(headers or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

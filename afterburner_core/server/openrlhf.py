@@ -59,8 +59,9 @@ class OpenRLHFEndpoint:
     def runtime(self, query: Mapping[str, str]) -> RewardRuntime:
         unknown = sorted(set(query) - QUERY_OPTIONS)
         if unknown:
-            raise ApiError(400, f"unknown query parameter(s) {', '.join(unknown)} "
-                                f"(allowed: {', '.join(sorted(QUERY_OPTIONS))})")
+            raise ApiError(
+                400, f"unknown query parameter(s) {', '.join(unknown)} (allowed: {', '.join(sorted(QUERY_OPTIONS))})"
+            )
         try:
             config = parse_config(dict(query), "query string")
         except AfterburnerError as error:
@@ -99,8 +100,9 @@ class OpenRLHFEndpoint:
     async def run(self, reward: RewardRuntime, batch: PreparedBatch) -> list[RunReport]:
         """The batch's reports (candidates, then baselines), sharing baselines with concurrent requests."""
         claims = [reward.shared.claim(request) for request in batch.baseline_requests]
-        owned = [(claim, request) for claim, request in zip(claims, batch.baseline_requests, strict=True)
-                 if claim.owned]
+        owned = [
+            (claim, request) for claim, request in zip(claims, batch.baseline_requests, strict=True) if claim.owned
+        ]
         try:
             jobs = self.start(batch.candidate_requests + [request for _, request in owned])
         except ApiError as error:
@@ -132,8 +134,11 @@ class OpenRLHFEndpoint:
     async def handle(self, body: RewardRequest, request: Request) -> JSONResponse:
         reward = self.runtime(request.query_params)
         if len(body.query) > self.service.capacity:
-            raise ApiError(413, f"{len(body.query)} queries exceed the server's capacity of {self.service.capacity} "
-                                "(see /status max_batch); send fewer per request")
+            raise ApiError(
+                413,
+                f"{len(body.query)} queries exceed the server's capacity of {self.service.capacity} "
+                "(see /status max_batch); send fewer per request",
+            )
         try:
             tasks, found = tasks_of(body)
         except AfterburnerError as error:
@@ -153,9 +158,21 @@ def register_openrlhf(app: FastAPI, service: Service) -> None:
     endpoint = OpenRLHFEndpoint(service)
     app.state.openrlhf = endpoint
     errors: dict[int | str, dict[str, Any]] = {
-        code: {"model": ErrorBody, "description": text} for code, text in (
-            (400, "bad label, query parameter or language"), (404, "unknown problem or dataset"),
-            (413, "more queries than the server's capacity"), (422, "malformed body"),
-            (429, "queue full (Retry-After)"), (503, "sandbox failure or shutting down (Retry-After)"))}
-    app.add_api_route(PATH, endpoint.handle, methods=["POST"], response_model=RewardResponse, responses=errors,
-                      summary="OpenRLHF remote reward: score rollouts by running their code")
+        code: {"model": ErrorBody, "description": text}
+        for code, text in (
+            (400, "bad label, query parameter or language"),
+            (404, "unknown problem or dataset"),
+            (413, "more queries than the server's capacity"),
+            (422, "malformed body"),
+            (429, "queue full (Retry-After)"),
+            (503, "sandbox failure or shutting down (Retry-After)"),
+        )
+    }
+    app.add_api_route(
+        PATH,
+        endpoint.handle,
+        methods=["POST"],
+        response_model=RewardResponse,
+        responses=errors,
+        summary="OpenRLHF remote reward: score rollouts by running their code",
+    )

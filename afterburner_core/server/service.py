@@ -20,13 +20,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from afterburner_core import __version__
+from afterburner_core.datasets import get_problem, registered_datasets
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import ExecutionRequest, ProblemRunRequest, RunReport
+from afterburner_core.plugins import get_registry
 from afterburner_core.server.api_errors import ApiError, client_error, validation_message
 from afterburner_core.server.bodies import ExecuteBody, RunBody
 
-LIBRARIES_REFUSED = ("'libraries' is not supported: nothing is installed at run time; each language's image "
-                     "comes with its dependencies (send the program without 'libraries')")
+LIBRARIES_REFUSED = (
+    "'libraries' is not supported: nothing is installed at run time; each language's image "
+    "comes with its dependencies (send the program without 'libraries')"
+)
 
 
 def default_queue_size(parallel: int) -> int:
@@ -36,8 +40,9 @@ def default_queue_size(parallel: int) -> int:
 class Service:
     """The sandbox, its worker threads and the admission bookkeeping (thread-safe counters)."""
 
-    def __init__(self, sandbox: Any, backend: str, queue_size: int | None, max_body_bytes: int,
-                 datasets: Sequence[str] | None) -> None:
+    def __init__(
+        self, sandbox: Any, backend: str, queue_size: int | None, max_body_bytes: int, datasets: Sequence[str] | None
+    ) -> None:
         self.sandbox = sandbox
         self.backend = backend
         self.parallel = max(1, int(sandbox.parallel))
@@ -65,8 +70,11 @@ class Service:
 
     def admit(self, count: int) -> None:
         if count > self.capacity:
-            raise ApiError(413, f"batch of {count} items exceeds the server's capacity of {self.capacity} "
-                                "(see /status max_batch); split it")
+            raise ApiError(
+                413,
+                f"batch of {count} items exceeds the server's capacity of {self.capacity} "
+                "(see /status max_batch); split it",
+            )
         with self._lock:
             if self.closing:
                 self.rejected += count
@@ -79,8 +87,11 @@ class Service:
                 return
         if refused == 503:
             raise ApiError(503, "the server is shutting down", retry_after=5)
-        raise ApiError(429, f"queue full: {self.parallel} running and {self.queue_size} waiting at most; retry later",
-                       retry_after=self.retry_after())
+        raise ApiError(
+            429,
+            f"queue full: {self.parallel} running and {self.queue_size} waiting at most; retry later",
+            retry_after=self.retry_after(),
+        )
 
     def _release(self, _future: Future | None) -> None:
         self._release_many(1)
@@ -119,8 +130,8 @@ class Service:
         return asyncio.wrap_future(future)
 
     def status(self) -> dict[str, Any]:
-        pool = getattr(getattr(self.sandbox, "backend", None), "pool", None)
-        cores = list(getattr(pool, "cores", ()) or ())
+        backend = getattr(self.sandbox, "backend", None)  # absent on a test double of the sandbox
+        cores = list(getattr(backend, "cores", ()) or ())
         with self._lock:
             waiting = max(0, self.in_flight - self.running)
             return {
@@ -150,21 +161,20 @@ class Service:
 
     # -- requests -------------------------------------------------------------------------------
     def check_language(self, name: str) -> None:
-        from afterburner_core.plugins import get_manager
-
-        manager = get_manager()
+        registry = get_registry()
         if self.backend == "local":
-            manager.require_toolchain(name)
+            registry.require_toolchain(name)
         else:
-            manager.resolve_language(name)
+            registry.resolve_language(name)
 
     def check_dataset(self, dataset: str) -> None:
-        from afterburner_core.datasets import registered_datasets
-
         if dataset not in registered_datasets() and dataset not in self.extra_datasets:
             allowed = sorted(set(registered_datasets()) | self.extra_datasets)
-            raise ApiError(400, f"dataset {dataset!r} is not served here (available: {', '.join(allowed)}); "
-                                "send the problem inline as 'problem'")
+            raise ApiError(
+                400,
+                f"dataset {dataset!r} is not served here (available: {', '.join(allowed)}); "
+                "send the problem inline as 'problem'",
+            )
 
     def prepare(self, body: ExecuteBody | RunBody) -> ExecutionRequest | ProblemRunRequest:
         """Validate one item and build its sandbox request (blocking: dataset loading)."""
@@ -177,12 +187,16 @@ class Service:
             self.check_language(body.language)
             problem = body.problem
             if problem is None:
-                from afterburner_core.datasets import get_problem
-
                 self.check_dataset(body.dataset)
                 problem = get_problem(str(body.problem_id), body.dataset)
-            return ProblemRunRequest(problem=problem, code=body.code, language=body.language, tests=body.tests,
-                                     limits=body.build_limits(), repeat=body.repeat)
+            return ProblemRunRequest(
+                problem=problem,
+                code=body.code,
+                language=body.language,
+                tests=body.tests,
+                limits=body.build_limits(),
+                repeat=body.repeat,
+            )
         except AfterburnerError as error:
             raise client_error(error) from None
         except ValidationError as error:

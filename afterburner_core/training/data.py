@@ -23,7 +23,7 @@ from afterburner_core import calibration, venus
 from afterburner_core.datasets import get_problem, load_problems
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.models import Limits, Problem
-from afterburner_core.objectives import OBJECTIVES, REPORT_FIELD, UNIT
+from afterburner_core.objectives import OBJECTIVES, REPORT_FIELD, UNIT, parse_objective
 from afterburner_core.prompts import build_messages, format_response
 
 
@@ -53,9 +53,15 @@ class MeasuredSolution:
 
     def performance(self, objective: str) -> dict[str, Any]:
         interval = self.interval(objective) if self.passed else None
-        return {"metric": objective, "value": self.value(objective) if self.passed else None,
-                "unit": UNIT[objective], "ci95": list(interval) if interval else None,
-                "passed": self.passed, "verdict": self.verdict, "label": self.label}
+        return {
+            "metric": objective,
+            "value": self.value(objective) if self.passed else None,
+            "unit": UNIT[objective],
+            "ci95": list(interval) if interval else None,
+            "passed": self.passed,
+            "verdict": self.verdict,
+            "label": self.label,
+        }
 
 
 def thinking_of(label: str) -> str:
@@ -63,11 +69,6 @@ def thinking_of(label: str) -> str:
     text = re.sub(r"^\s*WRONG\s*:\s*", "", label or "", flags=re.IGNORECASE)
     text = re.sub(r",?\s*wrong\s*$", "", text, flags=re.IGNORECASE)
     return text.strip()
-
-
-def _check_objective(objective: str) -> None:
-    if objective not in OBJECTIVES:
-        raise AfterburnerError(f"unknown objective {objective!r} (one of: {', '.join(OBJECTIVES)})")
 
 
 def _select(dataset: str, problem_ids: Iterable[str] | None) -> list[Problem]:
@@ -118,19 +119,28 @@ def measured_solutions(
         for job in pair:
             entry = found[job.index]
             ci = entry.get("ci") or {}
-            out.append(MeasuredSolution(
-                problem=job.problem, language=language, index=job.index, label=job.label, code=job.code,
-                passed=bool(entry.get("passed")), verdict=str(entry.get("verdict", "accepted" if entry.get("passed") else "?")),
-                metrics={m: (None if entry.get(m) is None else float(entry[m])) for m in OBJECTIVES},
-                ci={m: (tuple(float(x) for x in ci[REPORT_FIELD[m]]) if ci.get(REPORT_FIELD[m]) else None) for m in OBJECTIVES},
-            ))
+            out.append(
+                MeasuredSolution(
+                    problem=job.problem,
+                    language=language,
+                    index=job.index,
+                    label=job.label,
+                    code=job.code,
+                    passed=bool(entry.get("passed")),
+                    verdict=str(entry.get("verdict", "accepted" if entry.get("passed") else "?")),
+                    metrics={m: (None if entry.get(m) is None else float(entry[m])) for m in OBJECTIVES},
+                    ci={m: (_interval(ci[REPORT_FIELD[m]]) if ci.get(REPORT_FIELD[m]) else None) for m in OBJECTIVES},
+                )
+            )
         result[(pid, language)] = out
     return result
 
 
 def _ranked(solutions: list[MeasuredSolution], objective: str) -> list[MeasuredSolution]:
-    return sorted((s for s in solutions if s.passed and s.value(objective) is not None),
-                  key=lambda s: (s.value(objective), s.index))
+    return sorted(
+        (s for s in solutions if s.passed and s.value(objective) is not None),
+        key=lambda s: (s.value(objective), s.index),
+    )
 
 
 def _prompt(solution: MeasuredSolution, objective: str) -> list[dict[str, str]]:
@@ -153,7 +163,7 @@ def build_sft(
     progress: Callable[[venus.SolutionJob, Any], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The `top_k` most efficient correct solutions per (problem, language), by measured `objective`."""
-    _check_objective(objective)
+    parse_objective(objective)
     if top_k < 1:
         raise AfterburnerError("top_k must be at least 1")
     measured = measured_solutions(dataset, _select(dataset, problems), languages, repeat, limits, sandbox, progress)
@@ -162,9 +172,16 @@ def build_sft(
         ranked = _ranked(solutions, objective)
         for rank, solution in enumerate(ranked[:top_k], start=1):
             performance = {**solution.performance(objective), "rank": rank, "of": len(ranked)}
-            rows.append({"problem_id": pid, "language": language, "objective": objective,
-                         "prompt": _prompt(solution, objective), "response": _response(solution),
-                         "performance": performance})
+            rows.append(
+                {
+                    "problem_id": pid,
+                    "language": language,
+                    "objective": objective,
+                    "prompt": _prompt(solution, objective),
+                    "response": _response(solution),
+                    "performance": performance,
+                }
+            )
     return rows
 
 
@@ -194,14 +211,14 @@ def build_dpo(
     """Preference pairs per (problem, language): correct vs correct where the margin is real
     (non-overlapping 95 % intervals, ≥ `min_gain` better), and failing solutions rejected against
     the best correct one. `max_pairs` keeps the pairs with the largest ratio first."""
-    _check_objective(objective)
+    parse_objective(objective)
     measured = measured_solutions(dataset, _select(dataset, problems), languages, repeat, limits, sandbox, progress)
     rows = []
     for (pid, language), solutions in measured.items():
         ranked = _ranked(solutions, objective)
         pairs: list[tuple[float, MeasuredSolution, MeasuredSolution]] = []
         for i, better in enumerate(ranked):
-            for worse in ranked[i + 1:]:
+            for worse in ranked[i + 1 :]:
                 if has_margin(better, worse, objective, min_gain):
                     ratio = (worse.value(objective) or 0.0) / max(better.value(objective) or 0.0, 1e-9)
                     pairs.append((ratio, better, worse))
@@ -211,11 +228,18 @@ def build_dpo(
         if include_failing and ranked:
             pairs += [(float("inf"), ranked[0], s) for s in solutions if not s.passed]
         for _, chosen, rejected in pairs:
-            rows.append({"problem_id": pid, "language": language, "objective": objective,
-                         "prompt": _prompt(chosen, objective), "chosen": _response(chosen),
-                         "rejected": _response(rejected),
-                         "chosen_performance": chosen.performance(objective),
-                         "rejected_performance": rejected.performance(objective)})
+            rows.append(
+                {
+                    "problem_id": pid,
+                    "language": language,
+                    "objective": objective,
+                    "prompt": _prompt(chosen, objective),
+                    "chosen": _response(chosen),
+                    "rejected": _response(rejected),
+                    "chosen_performance": chosen.performance(objective),
+                    "rejected_performance": rejected.performance(objective),
+                }
+            )
     return rows
 
 
@@ -234,8 +258,10 @@ def write_rows(rows: list[dict[str, Any]], out: Path, name: str) -> list[Path]:
     except ImportError:
         return written
     if rows:
-        flat = [{k: (json.dumps(v, ensure_ascii=False) if k.endswith("performance") else v) for k, v in row.items()}
-                for row in rows]
+        flat = [
+            {k: (json.dumps(v, ensure_ascii=False) if k.endswith("performance") else v) for k, v in row.items()}
+            for row in rows
+        ]
         pq.write_table(pa.Table.from_pylist(flat), out / f"{name}.parquet")
         written.append(out / f"{name}.parquet")
     return written
@@ -262,3 +288,9 @@ def read_rows(path: str | Path, name: str | None = None) -> list[dict[str, Any]]
     if path.suffix == ".json":
         return list(json.loads(text))
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _interval(bounds: list[float]) -> tuple[float, float]:
+    """A stored [low, high] interval."""
+    low, high = bounds
+    return float(low), float(high)

@@ -33,11 +33,11 @@ from afterburner_core.errors import AfterburnerError
 from afterburner_core.litmus.humans import METRICS, calibrated_humans
 from afterburner_core.litmus.percentile import beyond
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport, Solution
-from afterburner_core.objectives import REPORT_FIELD
+from afterburner_core.objectives import REPORT_FIELD, parse_objective
+from afterburner_core.plugins import get_registry
 from afterburner_core.prompts import Attempt, build_messages
-from afterburner_core.rewards.execution import check_objective
 from afterburner_core.rewards.labels import RewardLabel
-from afterburner_core.sandbox.api import run_concurrently
+from afterburner_core.sandbox.api import Sandbox, run_concurrently
 from afterburner_core.training.data import _select
 
 BASELINES = ("random", "none")
@@ -89,15 +89,18 @@ def build_grpo(
     if not objectives:
         raise AfterburnerError("give at least one objective")
     for objective in objectives:
-        check_objective(objective)
+        parse_objective(objective)
     if baseline not in BASELINES:
         raise AfterburnerError(f"baseline must be one of {', '.join(BASELINES)}, not {baseline!r}")
     selected = _select(dataset, problems)
     pairs = _pairs(selected, languages)
     test_ids = split_problems(selected, test_fraction, seed)
     rng = random.Random(seed)
-    planned = [(problem, language, objective, rng.choice(solutions).code if baseline == "random" else None)
-               for problem, language, solutions in pairs for objective in objectives]
+    planned = [
+        (problem, language, objective, rng.choice(solutions).code if baseline == "random" else None)
+        for problem, language, solutions in pairs
+        for objective in objectives
+    ]
     reports = _run_originals(planned, repeat, limits or Limits(), sandbox, progress)
     humans = calibrated_humans(dataset, [problem for problem, _, _ in pairs], {language for _, language, _ in pairs})
     rows = []
@@ -107,23 +110,31 @@ def build_grpo(
         if code is not None:
             percentiles = {m: _beaten(report, m, humans.values(problem.problem_id, language, m)) for m in METRICS}
             original = Attempt(code, report, percentiles)
-        label = RewardLabel(problem_id=str(problem.problem_id), language=language, objective=objective,
-                            baseline=code, dataset=dataset)
-        rows.append(GrpoRow(problem, language, objective, build_messages(problem, language, objective, original),
-                            label, "test" if str(problem.problem_id) in test_ids else "train",
-                            report.verdict.value if report is not None else None))
+        label = RewardLabel(
+            problem_id=str(problem.problem_id), language=language, objective=objective, baseline=code, dataset=dataset
+        )
+        rows.append(
+            GrpoRow(
+                problem,
+                language,
+                objective,
+                build_messages(problem, language, objective, original),
+                label,
+                "test" if str(problem.problem_id) in test_ids else "train",
+                report.verdict.value if report is not None else None,
+            )
+        )
     return sorted(rows, key=lambda row: row.split != "train")
 
 
 def _pairs(problems: list[Problem], languages: Iterable[str] | None) -> list[tuple[Problem, str, list[Solution]]]:
     """(problem, language key, its solutions) with solutions and a toolchain here (asked-for
     languages must have one); solutions may be stored under a Venus spelling (python3, golang)."""
-    from afterburner_core.plugins import get_manager
-
-    manager = get_manager()
-    wanted = {manager.resolve_language(name).key for name in languages} if languages else None
-    keyed = [(problem, {manager.resolve_language(name).key: name for name in problem.solutions})
-             for problem in problems]
+    registry = get_registry()
+    wanted = {registry.resolve_language(name).key for name in languages} if languages else None
+    keyed = [
+        (problem, {registry.resolve_language(name).key: name for name in problem.solutions}) for problem in problems
+    ]
     present = sorted({key for _, keys in keyed for key in keys if wanted is None or key in wanted})
     ready, skipped = venus.available_languages(present)
     if skipped and wanted:
@@ -138,23 +149,28 @@ def _pairs(problems: list[Problem], languages: Iterable[str] | None) -> list[tup
     return pairs
 
 
-def _run_originals(planned: list[tuple[Problem, str, str, str | None]], repeat: int | str, limits: Limits,
-                   sandbox: Any, progress: Callable[[int, RunReport], None] | None) -> dict[tuple[str, str, str], RunReport]:
+def _run_originals(
+    planned: list[tuple[Problem, str, str, str | None]],
+    repeat: int | str,
+    limits: Limits,
+    sandbox: Any,
+    progress: Callable[[int, RunReport], None] | None,
+) -> dict[tuple[str, str, str], RunReport]:
     """Each distinct original solution run once here: what the prompt reports about it."""
     distinct: dict[tuple[str, str, str], ProblemRunRequest] = {}
     for problem, language, _, code in planned:
         if code is not None:
-            distinct.setdefault((str(problem.problem_id), language, code),
-                                ProblemRunRequest(problem=problem, code=code, language=language, limits=limits,
-                                                  repeat=repeat))
+            distinct.setdefault(
+                (str(problem.problem_id), language, code),
+                ProblemRunRequest(problem=problem, code=code, language=language, limits=limits, repeat=repeat),
+            )
     if not distinct:
         return {}
     if sandbox is None:
-        from afterburner_core.sandbox.api import Sandbox
-
         sandbox = Sandbox()
-    reports = run_concurrently(sandbox, list(distinct.values()),
-                               (lambda index, report: progress(index, report)) if progress else None)
+    reports = run_concurrently(
+        sandbox, list(distinct.values()), (lambda index, report: progress(index, report)) if progress else None
+    )
     return dict(zip(distinct, reports, strict=True))
 
 
@@ -177,14 +193,24 @@ def verl_record(row: GrpoRow, index: int) -> dict[str, Any]:
         "prompt": row.prompt,
         "ability": "code",
         "reward_model": {"style": "rule", "ground_truth": label.to_json()},
-        "extra_info": {"index": index, "split": row.split, "problem_id": label.problem_id, "language": label.language,
-                       "objective": label.objective, "baseline": label.baseline, "dataset": label.dataset},
+        "extra_info": {
+            "index": index,
+            "split": row.split,
+            "problem_id": label.problem_id,
+            "language": label.language,
+            "objective": label.objective,
+            "baseline": label.baseline,
+            "dataset": label.dataset,
+        },
     }
 
 
 def openrlhf_record(row: GrpoRow) -> dict[str, Any]:
-    return {"prompt": row.prompt, "label": row.label.to_json(),
-            "datasource": data_source(row.label.dataset or "venus-mini")}
+    return {
+        "prompt": row.prompt,
+        "label": row.label.to_json(),
+        "datasource": data_source(row.label.dataset or "venus-mini"),
+    }
 
 
 def write_grpo(rows: list[GrpoRow], out: Path, fmt: str) -> list[Path]:

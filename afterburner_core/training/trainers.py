@@ -24,8 +24,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from afterburner_core.datasets import get_problem, load_problems
 from afterburner_core.errors import AfterburnerError
 from afterburner_core.objectives import OBJECTIVES
+from afterburner_core.plugins import get_registry
+from afterburner_core.prompts import build_messages
+from afterburner_core.rewards.trl import trl_reward
+from afterburner_core.training.data import build_dpo, build_sft, read_rows
 
 
 class LoraSettings(BaseModel):
@@ -144,8 +149,9 @@ def load_config(path: str | Path, kind: str) -> TrainConfig:
     config.model = resolve(config.model) or config.model
     if isinstance(config, SFTTrainConfig | DPOTrainConfig):
         config.data = resolve(config.data)
-    config.output_dir = str(Path(config.output_dir).expanduser() if Path(config.output_dir).is_absolute()
-                            else base / config.output_dir)
+    config.output_dir = str(
+        Path(config.output_dir).expanduser() if Path(config.output_dir).is_absolute() else base / config.output_dir
+    )
     if config.dataset not in ("venus-mini",):
         config.dataset = resolve(config.dataset) or config.dataset
     return config
@@ -159,49 +165,49 @@ def _assistant(text: str) -> list[dict[str, str]]:
 
 
 def sft_records(config: SFTTrainConfig) -> list[dict[str, Any]]:
-    from afterburner_core.training.data import build_sft, read_rows
-
-    rows = read_rows(config.data, "sft") if config.data else build_sft(
-        config.dataset, config.objective, config.languages, config.top_k, config.problems)
+    rows = (
+        read_rows(config.data, "sft")
+        if config.data
+        else build_sft(config.dataset, config.objective, config.languages, config.top_k, config.problems)
+    )
     return [{"prompt": row["prompt"], "completion": _assistant(row["response"])} for row in rows]
 
 
 def dpo_records(config: DPOTrainConfig) -> list[dict[str, Any]]:
-    from afterburner_core.training.data import build_dpo, read_rows
-
-    rows = read_rows(config.data, "dpo") if config.data else build_dpo(
-        config.dataset, config.objective, config.languages, config.problems, config.min_gain)
-    return [{"prompt": row["prompt"], "chosen": _assistant(row["chosen"]), "rejected": _assistant(row["rejected"])}
-            for row in rows]
-
-
-def _language_key(manager: Any, name: str) -> str:
-    """A language's plugin key; the name itself when its plugin is not installed here."""
-    try:
-        return manager.resolve_language(name).key
-    except AfterburnerError:
-        return name
+    rows = (
+        read_rows(config.data, "dpo")
+        if config.data
+        else build_dpo(config.dataset, config.objective, config.languages, config.problems, config.min_gain)
+    )
+    return [
+        {"prompt": row["prompt"], "chosen": _assistant(row["chosen"]), "rejected": _assistant(row["rejected"])}
+        for row in rows
+    ]
 
 
 def grpo_records(config: GRPOTrainConfig) -> list[dict[str, Any]]:
     """One prompt per (problem, language) with a solution in that language, plus the reward's columns."""
-    from afterburner_core.datasets import get_problem, load_problems
-    from afterburner_core.plugins import get_manager
-    from afterburner_core.prompts import build_messages
-
-    manager = get_manager()
-    languages = [manager.resolve_language(name).key for name in config.languages]
-    problems = ([get_problem(str(p), config.dataset) for p in config.problems] if config.problems
-                else list(load_problems(config.dataset)))
+    registry = get_registry()
+    languages = [registry.resolve_language(name).key for name in config.languages]
+    problems = (
+        [get_problem(str(p), config.dataset) for p in config.problems]
+        if config.problems
+        else list(load_problems(config.dataset))
+    )
     records = []
     for problem in problems:
-        have = {_language_key(manager, name) for name in problem.solutions}
+        have = {registry.canonical_language(name) for name in problem.solutions}
         for language in languages:
             if problem.solutions and language not in have:
                 continue
-            records.append({"prompt": build_messages(problem, language, config.objective),
-                            "problem_id": str(problem.problem_id), "language": language,
-                            "objective": config.objective})
+            records.append(
+                {
+                    "prompt": build_messages(problem, language, config.objective),
+                    "problem_id": str(problem.problem_id),
+                    "language": language,
+                    "objective": config.objective,
+                }
+            )
     return records
 
 
@@ -224,10 +230,17 @@ def _device(config: TrainConfig) -> tuple[bool, bool]:
 
 def _common_args(config: TrainConfig, use_cpu: bool, bf16: bool) -> dict[str, Any]:
     return {
-        "output_dir": config.output_dir, "max_steps": config.max_steps, "learning_rate": config.learning_rate,
+        "output_dir": config.output_dir,
+        "max_steps": config.max_steps,
+        "learning_rate": config.learning_rate,
         "per_device_train_batch_size": config.per_device_train_batch_size,
-        "gradient_accumulation_steps": config.gradient_accumulation_steps, "logging_steps": config.logging_steps,
-        "save_strategy": "no", "report_to": "none", "seed": config.seed, "use_cpu": use_cpu, "bf16": bf16,
+        "gradient_accumulation_steps": config.gradient_accumulation_steps,
+        "logging_steps": config.logging_steps,
+        "save_strategy": "no",
+        "report_to": "none",
+        "seed": config.seed,
+        "use_cpu": use_cpu,
+        "bf16": bf16,
         "dataloader_num_workers": 0,
     }
 
@@ -239,8 +252,13 @@ def _peft_config(config: TrainConfig) -> Any:
         from peft import LoraConfig
     except ImportError:
         raise AfterburnerError("lora: needs peft (pip install peft)") from None
-    return LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha, lora_dropout=config.lora.dropout,
-                      target_modules=config.lora.target_modules, task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=config.lora.r,
+        lora_alpha=config.lora.alpha,
+        lora_dropout=config.lora.dropout,
+        target_modules=config.lora.target_modules,
+        task_type="CAUSAL_LM",
+    )
 
 
 def _load(config: TrainConfig, bf16: bool) -> tuple[Any, Any]:
@@ -294,8 +312,13 @@ class RewardComponentsLog:
             components = list(getattr(inner, "last_components", []) or [])
             self.pending.extend(components)
             state = kwargs.get("trainer_state")
-            summary = {"step": getattr(state, "global_step", None), "time": time.time(), "n": len(rewards),
-                       "reward_mean": _mean([r for r in rewards if r is not None]), **summarise(components)}
+            summary = {
+                "step": getattr(state, "global_step", None),
+                "time": time.time(),
+                "n": len(rewards),
+                "reward_mean": _mean([r for r in rewards if r is not None]),
+                **summarise(components),
+            }
             self.history.append(summary)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
@@ -348,40 +371,66 @@ def _components_callback(log: RewardComponentsLog) -> Any:
 # -- the entry point ------------------------------------------------------------------------------------
 
 
-def _sft_trainer(trl: Any, config: SFTTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any,
-                 peft_config: Any) -> tuple[Any, RewardComponentsLog | None]:
+def _sft_trainer(
+    trl: Any, config: SFTTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any, peft_config: Any
+) -> tuple[Any, RewardComponentsLog | None]:
     args = _trl_config(trl.SFTConfig, {**common, "max_length": config.max_length}, config.trl)
-    return trl.SFTTrainer(model=model, args=args, train_dataset=_dataset(sft_records(config), "SFT"),
-                          processing_class=tokenizer, peft_config=peft_config), None
+    return trl.SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=_dataset(sft_records(config), "SFT"),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    ), None
 
 
-def _dpo_trainer(trl: Any, config: DPOTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any,
-                 peft_config: Any) -> tuple[Any, RewardComponentsLog | None]:
+def _dpo_trainer(
+    trl: Any, config: DPOTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any, peft_config: Any
+) -> tuple[Any, RewardComponentsLog | None]:
     values = {**common, "max_length": config.max_length}
     if config.beta is not None:
         values["beta"] = config.beta
     args = _trl_config(trl.DPOConfig, values, config.trl)
-    return trl.DPOTrainer(model=model, args=args, train_dataset=_dataset(dpo_records(config), "DPO"),
-                          processing_class=tokenizer, peft_config=peft_config), None
+    return trl.DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=_dataset(dpo_records(config), "DPO"),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    ), None
 
 
-def _grpo_trainer(trl: Any, config: GRPOTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any,
-                  peft_config: Any) -> tuple[Any, RewardComponentsLog | None]:
-    from afterburner_core.rewards.trl import trl_reward
-
-    values = {**common, "num_generations": config.num_generations,
-              "max_completion_length": config.max_completion_length, "temperature": config.temperature,
-              "log_completions": False}
+def _grpo_trainer(
+    trl: Any, config: GRPOTrainConfig, common: dict[str, Any], model: Any, tokenizer: Any, peft_config: Any
+) -> tuple[Any, RewardComponentsLog | None]:
+    values = {
+        **common,
+        "num_generations": config.num_generations,
+        "max_completion_length": config.max_completion_length,
+        "temperature": config.temperature,
+        "log_completions": False,
+    }
     if config.beta is not None:
         values["beta"] = config.beta
     args = _trl_config(trl.GRPOConfig, values, config.trl)
-    reward_fn = trl_reward(config.reward.name, dataset=config.dataset, objective=config.objective,
-                           repeat=config.reward.repeat, human_repeat=config.reward.human_repeat,
-                           **config.reward.options)
+    reward_fn = trl_reward(
+        config.reward.name,
+        dataset=config.dataset,
+        objective=config.objective,
+        repeat=config.reward.repeat,
+        human_repeat=config.reward.human_repeat,
+        **config.reward.options,
+    )
     components = RewardComponentsLog(reward_fn, Path(config.output_dir) / "reward_components.jsonl")
-    trainer = trl.GRPOTrainer(model=model, reward_funcs=[components.wrap()], args=args,
-                              train_dataset=_dataset(grpo_records(config), "GRPO"), processing_class=tokenizer,
-                              peft_config=peft_config, callbacks=[_components_callback(components)])
+    trainer = trl.GRPOTrainer(
+        model=model,
+        reward_funcs=[components.wrap()],
+        args=args,
+        train_dataset=_dataset(grpo_records(config), "GRPO"),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=[_components_callback(components)],
+    )
     return trainer, components
 
 
@@ -397,21 +446,31 @@ def train(kind: str, config_path: str | Path | TrainConfig) -> dict[str, Any]:
     try:
         import trl
     except ImportError:
-        raise AfterburnerError("training needs trl, transformers and torch (pip install 'afterburner[train]')") from None
+        raise AfterburnerError(
+            "training needs trl, transformers and torch (pip install 'afterburner[train]')"
+        ) from None
     use_cpu, bf16 = _device(config)
     model, tokenizer = _load(config, bf16)
     started = time.time()
-    trainer, components = TRAINERS[kind](trl, config, _common_args(config, use_cpu, bf16), model, tokenizer,
-                                         _peft_config(config))
+    trainer, components = TRAINERS[kind](
+        trl, config, _common_args(config, use_cpu, bf16), model, tokenizer, _peft_config(config)
+    )
     result = trainer.train()
     if config.save:
         trainer.save_model(config.output_dir)
         tokenizer.save_pretrained(config.output_dir)
     summary = {
-        "kind": kind, "model": config.model, "output_dir": config.output_dir, "steps": result.global_step,
-        "train_loss": result.training_loss, "seconds": round(time.time() - started, 1),
-        "device": "cpu" if use_cpu else "cuda", "bf16": bf16, "lora": config.lora is not None,
-        "rows": len(trainer.train_dataset), "log_history": trainer.state.log_history,
+        "kind": kind,
+        "model": config.model,
+        "output_dir": config.output_dir,
+        "steps": result.global_step,
+        "train_loss": result.training_loss,
+        "seconds": round(time.time() - started, 1),
+        "device": "cpu" if use_cpu else "cuda",
+        "bf16": bf16,
+        "lora": config.lora is not None,
+        "rows": len(trainer.train_dataset),
+        "log_history": trainer.state.log_history,
     }
     if components is not None:
         summary["reward_components"] = components.history

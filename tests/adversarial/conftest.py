@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from afterburner_core.sandbox.api import Sandbox
-from afterburner_core.sandbox.isolation import jail_available
+from afterburner_core.sandbox.supervision.isolation import jail_available
 
 BACKENDS = ["local", "docker"]
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from __future__ import annotations
 # ------------------------------------------------------------------------------ honest baselines
 # The same work as the attacks below, done in plain sight: attacks are judged against these.
 HONEST = {
-    "python": '''
+    "python": """
 from collections import Counter  # @MARK@
 def spin():
     x = 0
@@ -29,8 +29,8 @@ class Solution:
             elif v == w:
                 total += c * (c - 1) // 2
         return total
-''',
-    "javascript": '''
+""",
+    "javascript": """
 function spin() { let x = 0; for (let i = 0; i < @SPIN@; i++) x += i; globalThis.sink = x; }  // @MARK@
 var countPairs = function(nums, target) {
     spin();
@@ -43,8 +43,8 @@ var countPairs = function(nums, target) {
     }
     return total;
 };
-''',
-    "java": '''
+""",
+    "java": """
 class Solution {  // @MARK@
     static long spin() { long x = 0; for (long i = 0; i < @SPIN@L; i++) x += i ^ (x >>> 3); return x; }
     public long countPairs(int[] nums, long target) {
@@ -58,26 +58,26 @@ class Solution {  // @MARK@
         return total;
     }
 }
-''',
+""",
 }
 # Loop counts burning roughly 20-40 ms on this project's machines.
 SPIN = {"python": 1_000_000, "javascript": 30_000_000, "java": 30_000_000}
 
 # 25 ms of CPU, by the process's own CPU clock: the same cost wherever a JIT places the loop.
 BUSY = {
-    "python": '''
+    "python": """
 import time as _time
 def busy(_clock=_time.process_time):
     end = _clock() + 0.025
     while _clock() < end:
         pass
-''',
-    "javascript": '''
+""",
+    "javascript": """
 function busy() {
     const end = process.cpuUsage().user + process.cpuUsage().system + 25000;
     while (process.cpuUsage().user + process.cpuUsage().system < end) {}
 }
-''',
+""",
 }
 HONEST_BUSY = {
     "python": BUSY["python"] + HONEST["python"].replace("        spin()\n", "        busy()\n", 1),
@@ -89,20 +89,22 @@ _PY_BODY = HONEST["python"].split("class Solution:", 1)[1]
 # ------------------------------------------------------------------------------ frozen clocks
 # Every clock the old in-process harness read, frozen; the work is done in plain sight.
 FROZEN_CLOCKS = {
-    "python": '''
+    "python": """
 import time  # @MARK@
 for _name in ("monotonic_ns", "perf_counter_ns", "process_time_ns", "time_ns", "thread_time_ns"):
     setattr(time, _name, lambda: 0)
 for _name in ("monotonic", "perf_counter", "process_time", "time", "thread_time"):
     setattr(time, _name, lambda: 0.0)
-''' + HONEST["python"],
-    "javascript": '''
+"""
+    + HONEST["python"],
+    "javascript": """
 process.hrtime.bigint = () => 0n;  // @MARK@
 process.hrtime = () => [0, 0];
 process.cpuUsage = () => ({ user: 0, system: 0 });
 performance.now = () => 0;
 Date.now = () => 0;
-''' + HONEST["javascript"],
+"""
+    + HONEST["javascript"],
 }
 
 # ------------------------------------------------------------------------------ work between windows
@@ -110,7 +112,8 @@ Date.now = () => 0;
 # object, found on the stack; JavaScript: the real `fs.readSync`). (Java's harness reads through
 # no hook a program can install: it refuses a new SecurityManager, see JAVA_SECURITY_MANAGER.)
 GAP_WORK = {
-    "python": BUSY["python"] + '''
+    "python": BUSY["python"]
+    + """
 import sys  # @MARK@
 from collections import Counter
 class _Hook:
@@ -137,8 +140,9 @@ class Solution:
             elif v == w:
                 total += c * (c - 1) // 2
         return total
-''',
-    "javascript": BUSY["javascript"] + '''
+""",
+    "javascript": BUSY["javascript"]
+    + """
 const realFs = require('module')._load('fs');  // @MARK@
 if (!realFs.readSync.hooked) {
     const original = realFs.readSync;
@@ -155,22 +159,26 @@ var countPairs = function(nums, target) {
     }
     return total;
 };
-''',
+""",
 }
 
 # A destructor runs the work when the harness frees the test's objects.
-DESTRUCTOR = BUSY["python"] + '''
+DESTRUCTOR = (
+    BUSY["python"]
+    + """
 class _Late:  # @MARK@
     def __del__(self, _busy=busy):  # bound now: the test's globals may be gone when this runs
         _busy()
 _keep = _Late()
 from collections import Counter
-class Solution:''' + _PY_BODY.replace("        spin()\n", "", 1)
+class Solution:"""
+    + _PY_BODY.replace("        spin()\n", "", 1)
+)
 
 # ------------------------------------------------------------------------------ forging the channel
 # Messages written to the supervisor's channel by the program itself.
 FORGED_DONE = {
-    "python": '''
+    "python": """
 import os, sys  # @MARK@
 from collections import Counter
 class Solution:
@@ -191,8 +199,8 @@ class Solution:
         for _ in range(@SPIN@):
             pass
         return total
-''',
-    "javascript": '''
+""",
+    "javascript": """
 const channel = require('module')._load('fs');  // @MARK@
 let test = 0;
 var countPairs = function(nums, target) {
@@ -211,10 +219,10 @@ var countPairs = function(nums, target) {
     globalThis.sink = x;
     return total;
 };
-''',
+""",
 }
 EXIT_FORGERY = {
-    "python": '''
+    "python": """
 import atexit, os  # @MARK@
 def _forge(_os=os):  # bound now: the test's globals are gone at exit
     for path in ("timings.tsv", "/tmp/timings.tsv", "../io/timings.tsv"):
@@ -225,23 +233,27 @@ def _forge(_os=os):  # bound now: the test's globals are gone at exit
             pass
     _os.write(4, b"DONE 0 ok 1 0\\n0")
 atexit.register(_forge)
-''' + HONEST["python"],
-    "javascript": '''
+"""
+    + HONEST["python"],
+    "javascript": """
 process.on('exit', () => {  // @MARK@
     try { require('module')._load('fs').writeSync(4, 'DONE 0 ok 1 0\\n0'); } catch (e) {}
 });
-''' + HONEST["javascript"],
+"""
+    + HONEST["javascript"],
 }
 EXIT_STATUS = {
-    "python": '''
+    "python": """
 import atexit, os  # @MARK@
 atexit.register(lambda _exit=os._exit: _exit(3))
-''' + HONEST["python"],
-    "javascript": '''
+"""
+    + HONEST["python"],
+    "javascript": """
 process.on('exit', () => process.reallyExit(3));  // @MARK@
-''' + HONEST["javascript"],
+"""
+    + HONEST["javascript"],
 }
-JAVA_SECURITY_MANAGER = '''
+JAVA_SECURITY_MANAGER = """
 class Solution {  // @MARK@
     static boolean tried = false;
     public long countPairs(int[] nums, long target) {
@@ -263,11 +275,11 @@ class Solution {  // @MARK@
         return total;
     }
 }
-'''
+"""
 
 # ------------------------------------------------------------------------------ state between runs
 # The first test of each run looks for what an earlier run left and fails if it finds anything.
-LEFT_BEHIND_PYTHON = '''
+LEFT_BEHIND_PYTHON = """
 import builtins, os  # @MARK@
 if not hasattr(builtins, "_ab_seen"):
     builtins._ab_seen = True
@@ -279,10 +291,10 @@ if not hasattr(builtins, "_ab_seen"):
                 f.write("42")
         except OSError:
             pass
-''' + HONEST["python"]
+""" + HONEST["python"]
 
 SYSV_LEFT_BEHIND = {
-    "cpp": '''
+    "cpp": """
 #include <cstdio>
 #include <cstring>
 #include <sys/ipc.h>
@@ -297,8 +309,8 @@ int main() {  // @MARK@
     std::memset(p, 1, 64 << 20);  // 64 MiB a later run (or the host) would inherit
     std::puts("MISS");
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 extern "C" {
     fn shmget(key: i32, size: usize, flags: i32) -> i32;
     fn shmat(id: i32, addr: *const u8, flags: i32) -> *mut u8;
@@ -314,8 +326,8 @@ fn main() { // @MARK@
     }
     println!("MISS");
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import (
@@ -336,13 +348,13 @@ func main() { // @MARK@
 	}
 	fmt.Println("MISS")
 }
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ hidden memory
 # 192 MiB the kernel charges to the job, outside any process's RSS.
 HIDDEN_MEMORY = {
-    "python": '''
+    "python": """
 import os, time  # @MARK@
 chunk = b"\\1" * (1 << 20)
 held = []
@@ -357,8 +369,8 @@ for path in ("/dev/shm/hidden-@MARK@", "/tmp/hidden-@MARK@"):
             f.write(chunk)
 time.sleep(0.2)
 print("held")
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -377,11 +389,11 @@ int main() {  // @MARK@
     usleep(200000);
     std::puts("held");
 }
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ orphaned workers
-ORPHAN_CPU = '''
+ORPHAN_CPU = """
 #include <cstdio>
 #include <ctime>
 #include <sys/wait.h>
@@ -404,11 +416,11 @@ int main() {  // @MARK@
     if (read(done[0], &c, 1) < 0) {}  // not CPU: the parent itself looks idle
     std::puts("done");
 }
-'''
+"""
 
 # ------------------------------------------------------------------------------ reading the answers
 # Reads each path given on stdin; imports the project that holds the dataset.
-READ_ANSWERS = '''
+READ_ANSWERS = """
 import glob, json, os, sys  # @MARK@
 for path in [line.strip() for line in sys.stdin if line.strip()]:
     found = glob.glob(path + "/**", recursive=True) if os.path.isdir(path) else [path]
@@ -426,11 +438,11 @@ try:
     print("IMPORTED", afterburner_core.__file__)
 except ImportError as e:
     print("NOIMPORT", e)
-'''
+"""
 
 # Replays the dataset's generator with the seed the loader used to use (the problem id): a model
 # that memorised a public generator would know all the hidden tests.
-GENERATOR_REPLAY = '''
+GENERATOR_REPLAY = """
 import random  # @MARK@
 _GENERATOR = @GENERATOR@
 _namespace = {}
@@ -442,11 +454,11 @@ class Solution:
     def countPairs(self, nums, target):
         key = "%d %d\\n%s\\n" % (len(nums), target, " ".join(map(str, nums)))
         return _ANSWERS.get(key, 0)
-'''
+"""
 
 # ------------------------------------------------------------------------------ the host's edges
 # Unix sockets (a host path, an abstract name), a user namespace, another core.
-HOST_EDGES = '''
+HOST_EDGES = """
 import ctypes, os, socket, sys  # @MARK@
 path, abstract, other_core = [line.strip() for line in sys.stdin][:3]
 for name, address in (("path", path), ("abstract", "\\0" + abstract)):
@@ -464,4 +476,4 @@ try:
     print("MOVED", os.sched_getaffinity(0))
 except OSError as e:
     print("BLOCKED affinity", e.errno)
-'''
+"""

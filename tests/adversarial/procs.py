@@ -15,7 +15,7 @@ def _artifact_mentions(path: str, marker: str, seen: dict[str, bool]) -> bool:
     compile_root = str(cache_root() / "compile") + "/"
     if not path.startswith(compile_root):
         return False
-    parts = path[len(compile_root):].split("/")
+    parts = path[len(compile_root) :].split("/")
     if len(parts) < 2:
         return False
     artifact = Path(compile_root, parts[0], parts[1])

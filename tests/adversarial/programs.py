@@ -12,7 +12,7 @@ LANGUAGES = ["python", "cpp", "rust", "go", "java", "javascript"]
 
 # ------------------------------------------------------------------------------ reading secrets
 READ = {
-    "python": r'''
+    "python": r"""
 import glob, os, sys  # @MARK@
 paths = [l.strip() for l in sys.stdin if l.strip()] + [f"/proc/{os.getppid()}/environ", "/proc/1/environ"]
 for p in paths:
@@ -26,8 +26,8 @@ for p in glob.glob("/proc/[0-9]*/environ"):
         print("PROCENV", p, open(p, "rb").read()[:400])
     except OSError:
         pass
-''',
-    "cpp": r'''
+""",
+    "cpp": r"""
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -50,8 +50,8 @@ int main() {  // @MARK@
     }
     for (char **e = environ; *e; e++) std::cout << "ENV " << *e << "\n";
 }
-''',
-    "rust": r'''
+""",
+    "rust": r"""
 use std::io::BufRead;
 extern "C" { fn getppid() -> i32; }
 fn main() { // @MARK@
@@ -67,8 +67,8 @@ fn main() { // @MARK@
     }
     for (k, v) in std::env::vars() { println!("ENV {}={}", k, v); }
 }
-''',
-    "go": r'''
+""",
+    "go": r"""
 package main
 
 import (
@@ -102,8 +102,8 @@ func main() { // @MARK@
 		fmt.Println("ENV", e)
 	}
 }
-''',
-    "java": r'''
+""",
+    "java": r"""
 import java.io.*;
 import java.nio.file.*;
 import java.util.*;
@@ -127,8 +127,8 @@ public class Main { // @MARK@
         System.getenv().forEach((k, v) -> System.out.println("ENV " + k + "=" + v));
     }
 }
-''',
-    "javascript": r'''
+""",
+    "javascript": r"""
 // @MARK@
 const fs = require('fs');
 const paths = fs.readFileSync(0, 'utf8').split('\n').map(s => s.trim()).filter(Boolean);
@@ -138,12 +138,12 @@ for (const p of paths) {
   catch (e) { console.log('DENIED', p, e.code); }
 }
 for (const [k, v] of Object.entries(process.env)) console.log('ENV', `${k}=${v}`);
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ writing outside
 WRITE = {
-    "python": r'''
+    "python": r"""
 import sys  # @MARK@
 for p in [l.strip() for l in sys.stdin if l.strip()]:
     try:
@@ -152,8 +152,8 @@ for p in [l.strip() for l in sys.stdin if l.strip()]:
         print("WROTE", p)
     except OSError as e:
         print("DENIED", p, e.errno)
-''',
-    "cpp": r'''
+""",
+    "cpp": r"""
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -166,8 +166,8 @@ int main() {  // @MARK@
         else std::cout << "DENIED " << p << "\n";
     }
 }
-''',
-    "rust": r'''
+""",
+    "rust": r"""
 use std::io::BufRead;
 fn main() { // @MARK@
     for l in std::io::stdin().lock().lines().filter_map(|l| l.ok()) {
@@ -179,8 +179,8 @@ fn main() { // @MARK@
         }
     }
 }
-''',
-    "go": r'''
+""",
+    "go": r"""
 package main
 
 import (
@@ -204,8 +204,8 @@ func main() { // @MARK@
 		}
 	}
 }
-''',
-    "java": r'''
+""",
+    "java": r"""
 import java.io.*;
 import java.nio.file.*;
 
@@ -225,20 +225,20 @@ public class Main { // @MARK@
         }
     }
 }
-''',
-    "javascript": r'''
+""",
+    "javascript": r"""
 // @MARK@
 const fs = require('fs');
 for (const p of fs.readFileSync(0, 'utf8').split('\n').map(s => s.trim()).filter(Boolean)) {
   try { fs.writeFileSync(p, 'pwned\n'); console.log('WROTE', p); }
   catch (e) { console.log('DENIED', p, e.code); }
 }
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ network
 CONNECT = {
-    "python": r'''
+    "python": r"""
 import socket, sys  # @MARK@
 for line in [l.split() for l in sys.stdin if l.strip()]:
     try:
@@ -246,8 +246,8 @@ for line in [l.split() for l in sys.stdin if l.strip()]:
         print("CONNECTED", *line)
     except OSError as e:
         print("BLOCKED", *line, e)
-''',
-    "cpp": r'''
+""",
+    "cpp": r"""
 #include <arpa/inet.h>
 #include <iostream>
 #include <netinet/in.h>
@@ -270,8 +270,8 @@ int main() {  // @MARK@
         close(s);
     }
 }
-''',
-    "rust": r'''
+""",
+    "rust": r"""
 use std::io::BufRead;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -286,8 +286,8 @@ fn main() { // @MARK@
         }
     }
 }
-''',
-    "go": r'''
+""",
+    "go": r"""
 package main
 
 import (
@@ -315,8 +315,8 @@ func main() { // @MARK@
 		fmt.Println("CONNECTED", f[0], f[1])
 	}
 }
-''',
-    "java": r'''
+""",
+    "java": r"""
 import java.io.*;
 import java.net.*;
 
@@ -336,8 +336,8 @@ public class Main { // @MARK@
         }
     }
 }
-''',
-    "javascript": r'''
+""",
+    "javascript": r"""
 // @MARK@
 const fs = require('fs');
 const net = require('net');
@@ -353,14 +353,14 @@ const targets = fs.readFileSync(0, 'utf8').split('\n').map(s => s.trim().split(/
     });
   }
 })();
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ signalling others
 # Every program refuses to go on if it runs as root: then the jail is not in place and kill(-1)
 # would hit the host. Otherwise it kills each pid on stdin, its parent, and everything it can.
 KILL = {
-    "python": r'''
+    "python": r"""
 import os, signal, sys  # @MARK@
 if os.getuid() == 0:
     print("ROOT"); sys.exit(0)
@@ -374,8 +374,8 @@ try:
 except OSError as e:
     print("KILLALL denied", e.errno)
 print("SURVIVED")
-''',
-    "cpp": r'''
+""",
+    "cpp": r"""
 #include <csignal>
 #include <iostream>
 #include <unistd.h>
@@ -387,8 +387,8 @@ int main() {  // @MARK@
     kill(-1, SIGKILL);
     std::cout << "SURVIVED\n";
 }
-''',
-    "rust": r'''
+""",
+    "rust": r"""
 use std::io::BufRead;
 extern "C" { fn kill(pid: i32, sig: i32) -> i32; fn getppid() -> i32; fn getuid() -> u32; }
 fn main() { // @MARK@
@@ -402,8 +402,8 @@ fn main() { // @MARK@
     unsafe { kill(-1, 9); }
     println!("SURVIVED");
 }
-''',
-    "go": r'''
+""",
+    "go": r"""
 package main
 
 import (
@@ -438,8 +438,8 @@ func main() { // @MARK@
 	syscall.Kill(-1, syscall.SIGKILL)
 	fmt.Println("SURVIVED")
 }
-''',
-    "java": r'''
+""",
+    "java": r"""
 import java.io.*;
 
 public class Main { // @MARK@
@@ -457,8 +457,8 @@ public class Main { // @MARK@
         System.out.println("SURVIVED");
     }
 }
-''',
-    "javascript": r'''
+""",
+    "javascript": r"""
 // @MARK@
 const fs = require('fs');
 if (process.getuid() === 0) { console.log('ROOT'); process.exit(0); }
@@ -469,12 +469,12 @@ for (const p of pids) {
 }
 try { process.kill(-1, 'SIGKILL'); } catch (e) {}
 console.log('SURVIVED');
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ daemons
 DAEMON = {
-    "python": r'''
+    "python": r"""
 import os  # @MARK@
 if os.fork() == 0:
     os.setsid()
@@ -483,8 +483,8 @@ if os.fork() == 0:
     os._exit(0)
 os.wait()
 print("spawned")
-''',
-    "cpp": r'''
+""",
+    "cpp": r"""
 #include <cstdio>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -497,8 +497,8 @@ int main() {  // @MARK@
     wait(nullptr);
     std::puts("spawned");
 }
-''',
-    "rust": r'''
+""",
+    "rust": r"""
 use std::os::unix::process::CommandExt;
 extern "C" { fn setsid() -> i32; }
 fn main() { // @MARK@
@@ -508,8 +508,8 @@ fn main() { // @MARK@
     let _child = c.spawn().unwrap();
     println!("spawned");
 }
-''',
-    "go": r'''
+""",
+    "go": r"""
 package main
 
 import (
@@ -526,8 +526,8 @@ func main() { // @MARK@
 	}
 	fmt.Println("spawned")
 }
-''',
-    "java": r'''
+""",
+    "java": r"""
 public class Main { // @MARK@
     public static void main(String[] args) throws Exception {
         new ProcessBuilder("/bin/sleep", "600", "@NMARK@").start();
@@ -535,38 +535,38 @@ public class Main { // @MARK@
         System.exit(0);
     }
 }
-''',
-    "javascript": r'''
+""",
+    "javascript": r"""
 // @MARK@
 const { spawn } = require('child_process');
 spawn('/bin/sleep', ['600', '@NMARK@'], { detached: true, stdio: 'ignore' }).unref();
 console.log('spawned');
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ exhaustion
 FORK_BOMB = {
-    "python": '''
+    "python": """
 import os  # @MARK@
 while True:
     try:
         os.fork()
     except OSError:
         pass
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <unistd.h>
 int main() {  // @MARK@
     for (;;) fork();
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 extern "C" { fn fork() -> i32; }
 fn main() { // @MARK@
     loop { unsafe { fork(); } }
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import (
@@ -579,17 +579,17 @@ func main() { // @MARK@
 		exec.Command(os.Args[0]).Start()
 	}
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 const { spawn } = require('child_process');
 for (;;) { try { spawn(process.execPath, [process.argv[1]], { stdio: 'ignore' }); } catch (e) {} }
-''',
+""",
 }
 
 # Creates threads (that block) until the system refuses, then reports how many it got.
 THREAD_BOMB = {
-    "python": '''
+    "python": """
 import os, threading, time  # @MARK@
 n = 0
 try:
@@ -600,8 +600,8 @@ except RuntimeError:
     pass
 print("THREADS", n, flush=True)
 os._exit(0)
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -617,8 +617,8 @@ int main() {  // @MARK@
     std::fflush(stdout);
     std::_Exit(0);
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 fn main() { // @MARK@
     let mut n = 0;
     while n < 100000 {
@@ -629,8 +629,8 @@ fn main() { // @MARK@
     println!("THREADS {}", n);
     std::process::exit(0);
 }
-''',
-    "java": '''
+""",
+    "java": """
 public class Main { // @MARK@
     public static void main(String[] args) {
         int n = 0;
@@ -646,17 +646,17 @@ public class Main { // @MARK@
         System.exit(0);
     }
 }
-''',
+""",
 }
 
 MEMORY_BOMB = {
-    "python": '''
+    "python": """
 chunks = []  # @MARK@
 while len(chunks) < 128:
     chunks.append(b"x" * (32 << 20))
 print("survived", len(chunks))
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -671,15 +671,15 @@ int main() {  // @MARK@
     }
     std::printf("survived %zu\\n", chunks.size());
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 fn main() { // @MARK@
     let mut chunks: Vec<Vec<u8>> = Vec::new();
     while chunks.len() < 128 { chunks.push(vec![1u8; 32 << 20]); }
     println!("survived {}", chunks.len());
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import "fmt"
@@ -695,8 +695,8 @@ func main() { // @MARK@
 	}
 	fmt.Println("survived", len(chunks))
 }
-''',
-    "java": '''
+""",
+    "java": """
 import java.util.*;
 
 public class Main { // @MARK@
@@ -706,24 +706,24 @@ public class Main { // @MARK@
         System.out.println("survived " + chunks.size());
     }
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 const chunks = [];
 while (chunks.length < 128) chunks.push(Buffer.alloc(32 << 20, 1));
 console.log('survived', chunks.length);
-''',
+""",
 }
 
 SPIN_IGNORING_SIGTERM = {
-    "python": '''
+    "python": """
 import signal  # @MARK@
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 while True:
     pass
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <csignal>
 int main() {  // @MARK@
     std::signal(SIGTERM, SIG_IGN);
@@ -731,16 +731,16 @@ int main() {  // @MARK@
     volatile unsigned long x = 0;
     for (;;) x++;
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 extern "C" { fn signal(sig: i32, handler: usize) -> usize; }
 fn main() { // @MARK@
     unsafe { signal(15, 1); signal(2, 1); }
     let mut x: u64 = 0;
     loop { x = std::hint::black_box(x.wrapping_add(1)); }
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import (
@@ -755,8 +755,8 @@ func main() { // @MARK@
 		x++
 	}
 }
-''',
-    "java": '''
+""",
+    "java": """
 public class Main { // @MARK@
     public static void main(String[] args) {
         sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> {});
@@ -764,20 +764,20 @@ public class Main { // @MARK@
         while (true) x++;
     }
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 process.on('SIGTERM', () => {});
 process.on('SIGINT', () => {});
 for (;;) {}
-''',
+""",
 }
 
 SLEEP_FOREVER = {
     "python": "import time  # @MARK@\ntime.sleep(10**6)\n",
     "cpp": "#include <unistd.h>\nint main() {  // @MARK@\n    for (;;) pause();\n}\n",
     "rust": "fn main() { // @MARK@\n    loop { std::thread::sleep(std::time::Duration::from_secs(1000)); }\n}\n",
-    "go": "package main\n\nimport \"time\"\n\nfunc main() { // @MARK@\n\ttime.Sleep(time.Hour)\n}\n",
+    "go": 'package main\n\nimport "time"\n\nfunc main() { // @MARK@\n\ttime.Sleep(time.Hour)\n}\n',
     "java": "public class Main { // @MARK@\n    public static void main(String[] a) throws Exception { Thread.sleep(1000000000L); }\n}\n",
     "javascript": "// @MARK@\nsetInterval(() => {}, 1 << 30);\n",
 }
@@ -788,30 +788,40 @@ def flood(stream: str) -> dict[str, str]:
     fd = 1 if stream == "stdout" else 2
     return {
         "python": f"import os  # @MARK@\nblock = b'x' * 65536\nwhile True:\n    os.write({fd}, block)\n",
-        "cpp": (f"#include <cstring>\n#include <unistd.h>\nint main() {{  // @MARK@\n    static char b[65536];\n"
-                f"    std::memset(b, 'x', sizeof b);\n    for (;;) write({fd}, b, sizeof b);\n}}\n"),
-        "rust": (f"use std::io::Write;\nfn main() {{ // @MARK@\n    let b = vec![b'x'; 65536];\n"
-                 f"    let mut o = std::io::{stream}();\n    loop {{ let _ = o.write_all(&b); }}\n}}\n"),
-        "go": (f"package main\n\nimport (\n\t\"bytes\"\n\t\"os\"\n)\n\nfunc main() {{ // @MARK@\n"
-               f"\tb := bytes.Repeat([]byte(\"x\"), 65536)\n\tfor {{\n\t\tos.{stream.capitalize()}.Write(b)\n\t}}\n}}\n"),
-        "java": (f"public class Main {{ // @MARK@\n    public static void main(String[] a) {{\n"
-                 f"        byte[] b = new byte[65536];\n        java.util.Arrays.fill(b, (byte) 'x');\n"
-                 f"        java.io.PrintStream s = System.{'out' if fd == 1 else 'err'};\n"
-                 f"        while (true) s.write(b, 0, b.length);\n    }}\n}}\n"),
-        "javascript": (f"// @MARK@\nconst fs = require('fs');\nconst b = Buffer.alloc(65536, 120);\n"
-                       f"for (;;) {{ try {{ fs.writeSync({fd}, b); }} catch (e) {{}} }}\n"),
+        "cpp": (
+            f"#include <cstring>\n#include <unistd.h>\nint main() {{  // @MARK@\n    static char b[65536];\n"
+            f"    std::memset(b, 'x', sizeof b);\n    for (;;) write({fd}, b, sizeof b);\n}}\n"
+        ),
+        "rust": (
+            f"use std::io::Write;\nfn main() {{ // @MARK@\n    let b = vec![b'x'; 65536];\n"
+            f"    let mut o = std::io::{stream}();\n    loop {{ let _ = o.write_all(&b); }}\n}}\n"
+        ),
+        "go": (
+            f'package main\n\nimport (\n\t"bytes"\n\t"os"\n)\n\nfunc main() {{ // @MARK@\n'
+            f'\tb := bytes.Repeat([]byte("x"), 65536)\n\tfor {{\n\t\tos.{stream.capitalize()}.Write(b)\n\t}}\n}}\n'
+        ),
+        "java": (
+            f"public class Main {{ // @MARK@\n    public static void main(String[] a) {{\n"
+            f"        byte[] b = new byte[65536];\n        java.util.Arrays.fill(b, (byte) 'x');\n"
+            f"        java.io.PrintStream s = System.{'out' if fd == 1 else 'err'};\n"
+            f"        while (true) s.write(b, 0, b.length);\n    }}\n}}\n"
+        ),
+        "javascript": (
+            f"// @MARK@\nconst fs = require('fs');\nconst b = Buffer.alloc(65536, 120);\n"
+            f"for (;;) {{ try {{ fs.writeSync({fd}, b); }} catch (e) {{}} }}\n"
+        ),
     }
 
 
 # All 256 byte values, an invalid UTF-8 sequence and a NUL, on stdout and stderr; then exit 0.
 BINARY_OUTPUT = {
-    "python": '''
+    "python": """
 import os  # @MARK@
 data = bytes(range(256)) * 4 + b"\\xff\\xfe\\xc3\\x28\\x00end"
 os.write(1, data)
 os.write(2, data)
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <unistd.h>
 int main() {  // @MARK@
     unsigned char b[1024 + 8];
@@ -821,8 +831,8 @@ int main() {  // @MARK@
     write(1, b, sizeof b);
     write(2, b, sizeof b);
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 use std::io::Write;
 fn main() { // @MARK@
     let mut b: Vec<u8> = (0..1024).map(|i| (i % 256) as u8).collect();
@@ -830,8 +840,8 @@ fn main() { // @MARK@
     std::io::stdout().write_all(&b).unwrap();
     std::io::stderr().write_all(&b).unwrap();
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import "os"
@@ -845,8 +855,8 @@ func main() { // @MARK@
 	os.Stdout.Write(b)
 	os.Stderr.Write(b)
 }
-''',
-    "java": '''
+""",
+    "java": """
 public class Main { // @MARK@
     public static void main(String[] a) throws Exception {
         byte[] b = new byte[1032];
@@ -859,8 +869,8 @@ public class Main { // @MARK@
         System.err.flush();
     }
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 const fs = require('fs');
 const b = Buffer.alloc(1032);
@@ -868,20 +878,20 @@ for (let i = 0; i < 1024; i++) b[i] = i & 255;
 Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x00, 0x65, 0x6e, 0x64]).copy(b, 1024);
 fs.writeSync(1, b);
 fs.writeSync(2, b);
-''',
+""",
 }
 
 # Prints one line, closes stdout, keeps computing for a while, exits 0.
 CLOSE_STDOUT = {
-    "python": '''
+    "python": """
 import sys, time  # @MARK@
 print("before close", flush=True)
 sys.stdout.close()
 end = time.time() + 0.2
 while time.time() < end:
     pass
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <chrono>
 #include <cstdio>
 #include <unistd.h>
@@ -893,8 +903,8 @@ int main() {  // @MARK@
     while (std::chrono::steady_clock::now() < end) {}
     std::puts("after close");
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 extern "C" { fn close(fd: i32) -> i32; }
 fn main() { // @MARK@
     use std::io::Write;
@@ -905,8 +915,8 @@ fn main() { // @MARK@
     let end = std::time::Instant::now() + std::time::Duration::from_millis(200);
     while std::time::Instant::now() < end {}
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import (
@@ -923,8 +933,8 @@ func main() { // @MARK@
 	}
 	fmt.Println("after close")
 }
-''',
-    "java": '''
+""",
+    "java": """
 public class Main { // @MARK@
     public static void main(String[] a) {
         System.out.println("before close");
@@ -934,20 +944,20 @@ public class Main { // @MARK@
         System.out.println("after close");
     }
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 const fs = require('fs');
 fs.writeSync(1, 'before close\\n');
 fs.closeSync(1);
 const end = Date.now() + 200;
 while (Date.now() < end) {}
-''',
+""",
 }
 
 # Writes 4 MiB files into its working directory, then /tmp, until refused or 512 MiB in all.
 DISK_FILL = {
-    "python": '''
+    "python": """
 import os  # @MARK@
 block = b"x" * (4 << 20)
 total = 0
@@ -960,8 +970,8 @@ for d in (".", "/tmp"):
         except OSError:
             break
 print("WRITTEN", total)
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -979,8 +989,8 @@ int main() {  // @MARK@
         }
     std::printf("WRITTEN %lld\\n", total);
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 fn main() { // @MARK@
     let block = vec![b'x'; 4 << 20];
     let mut total = 0usize;
@@ -992,8 +1002,8 @@ fn main() { // @MARK@
     }
     println!("WRITTEN {}", total);
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import (
@@ -1015,8 +1025,8 @@ func main() { // @MARK@
 	}
 	fmt.Println("WRITTEN", total)
 }
-''',
-    "java": '''
+""",
+    "java": """
 import java.nio.file.*;
 
 public class Main { // @MARK@
@@ -1032,8 +1042,8 @@ public class Main { // @MARK@
         System.out.println("WRITTEN " + total);
     }
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 const fs = require('fs');
 const block = Buffer.alloc(4 << 20, 120);
@@ -1044,14 +1054,14 @@ for (const d of ['.', '/tmp']) {
   }
 }
 console.log('WRITTEN', total);
-''',
+""",
 }
 
 # Tries to look cheap: renames itself, lowers its priority, and tries to overwrite what the
 # supervisor writes (the sample log and the timing file, next to its working directory); then
 # holds 64 MiB for ~300 ms of CPU. The report must still show that memory and time.
 TAMPER = {
-    "python": '''
+    "python": """
 import ctypes, os, time  # @MARK@
 ctypes.CDLL(None).prctl(15, b"@COMM@", 0, 0, 0)
 os.nice(19)
@@ -1067,8 +1077,8 @@ end = time.process_time() + 0.3
 while time.process_time() < end:
     pass
 print("done", len(hold))
-''',
-    "cpp": '''
+""",
+    "cpp": """
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -1088,8 +1098,8 @@ int main() {  // @MARK@
     while (std::clock() < CLOCKS_PER_SEC * 3 / 10) {}
     std::printf("done %d\\n", hold[12345]);
 }
-''',
-    "rust": '''
+""",
+    "rust": """
 extern "C" { fn prctl(op: i32, a: *const u8, b: usize, c: usize, d: usize) -> i32; fn nice(inc: i32) -> i32; }
 fn main() { // @MARK@
     unsafe { prctl(15, b"@COMM@\\0".as_ptr(), 0, 0, 0); nice(19); }
@@ -1102,8 +1112,8 @@ fn main() { // @MARK@
     while start.elapsed().as_millis() < 300 { x = std::hint::black_box(x + 1); }
     println!("done {}", hold[12345] as u64 + (x & 0));
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import (
@@ -1136,8 +1146,8 @@ func main() { // @MARK@
 	}
 	fmt.Println("done", hold[12345], x > 0)
 }
-''',
-    "javascript": '''
+""",
+    "javascript": """
 // @MARK@
 const fs = require('fs');
 const os = require('os');
@@ -1150,14 +1160,14 @@ const hold = Buffer.alloc(64 << 20, 120);
 const end = Date.now() + 300;
 while (Date.now() < end) {}
 console.log('done', hold[12345]);
-''',
+""",
 }
 
 # ------------------------------------------------------------------------------ compile-time bombs
 COMPILE_BOMB = {
     # exponential template instantiation: every level doubles the number of *distinct*
     # instantiations (a doubling type alone is shared structure to clang, not a bomb)
-    "cpp": '''
+    "cpp": """
 template <int N, long long M> struct Blow {
     static constexpr long long value = Blow<N - 1, 2 * M>::value + Blow<N - 1, 2 * M + 1>::value;
 };
@@ -1165,9 +1175,9 @@ template <long long M> struct Blow<0, M> { static constexpr long long value = M;
 int main() {  // @MARK@
     return static_cast<int>(Blow<40, 0>::value & 1);
 }
-''',
+""",
     # const evaluation that would never end, and a constant too large for memory
-    "rust": '''
+    "rust": """
 const fn spin() -> u64 {
     let mut i: u64 = 0;
     let mut x: u64 = 0;
@@ -1178,8 +1188,8 @@ const X: u64 = spin();
 fn main() { // @MARK@
     println!("{}", X);
 }
-''',
-    "go": '''
+""",
+    "go": """
 package main
 
 import "fmt"
@@ -1189,10 +1199,15 @@ const huge = 1 << 100000000
 func main() { // @MARK@
 	fmt.Println(huge > 0)
 }
-''',
+""",
     # the parser, not the program: nesting deep enough to exhaust it
     "python": "# @MARK@\nx = " + "(" * 200_000 + "1" + ")" * 200_000 + "\n",
     "javascript": "// @MARK@\nconst x = " + "[" * 200_000 + "]" * 200_000 + ";\n",
-    "java": ("public class Main { // @MARK@\n    static int x = " + "(" * 100_000 + "1" + ")" * 100_000
-             + ";\n    public static void main(String[] a) { System.out.println(x); }\n}\n"),
+    "java": (
+        "public class Main { // @MARK@\n    static int x = "
+        + "(" * 100_000
+        + "1"
+        + ")" * 100_000
+        + ";\n    public static void main(String[] a) { System.out.println(x); }\n}\n"
+    ),
 }

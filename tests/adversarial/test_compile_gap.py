@@ -20,9 +20,7 @@ SOURCES = {
 
 
 @pytest.mark.parametrize("language", sorted(SOURCES))
-def test_compiler_cannot_read_host_secrets(
-    sandbox: Sandbox, backend: str, language: str, canaries: Canaries
-) -> None:
+def test_compiler_cannot_read_host_secrets(sandbox: Sandbox, backend: str, language: str, canaries: Canaries) -> None:
     require_isolation(backend)
     require_language(language)
     path, secret = next((p, s) for p, s in canaries.secrets.items() if p.parent.name != "adversarial")

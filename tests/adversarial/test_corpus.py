@@ -20,19 +20,25 @@ from tests.adversarial.conftest import REPO, Canaries, require_isolation, strong
 from tests.adversarial.procs import assert_no_leftovers
 from tests.helpers import require_language
 
-ATTACK_LIMITS = Limits(timeout_s=2, memory_mb=256, pids=64, output_kb=1024, file_size_mb=64,
-                       compile_timeout_s=30, compile_memory_mb=1024)
+ATTACK_LIMITS = Limits(
+    timeout_s=2, memory_mb=256, pids=64, output_kb=1024, file_size_mb=64, compile_timeout_s=30, compile_memory_mb=1024
+)
 
 NORMAL = {
     "python": "a, b = map(int, input().split())\nprint(a + b)\n",
     "cpp": "#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << std::endl; }\n",
-    "rust": ("use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap();\n"
-             "    let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect(); println!(\"{}\", v[0] + v[1]); }\n"),
-    "go": "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tvar a, b int\n\tfmt.Scan(&a, &b)\n\tfmt.Println(a + b)\n}\n",
-    "java": ("import java.util.*;\npublic class Main { public static void main(String[] x) {\n"
-             "    Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n"),
-    "javascript": ("const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\n"
-                   "console.log(a + b);\n"),
+    "rust": (
+        "use std::io::Read;\nfn main() { let mut s = String::new(); std::io::stdin().read_to_string(&mut s).unwrap();\n"
+        '    let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect(); println!("{}", v[0] + v[1]); }\n'
+    ),
+    "go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tvar a, b int\n\tfmt.Scan(&a, &b)\n\tfmt.Println(a + b)\n}\n',
+    "java": (
+        "import java.util.*;\npublic class Main { public static void main(String[] x) {\n"
+        "    Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n"
+    ),
+    "javascript": (
+        "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\nconsole.log(a + b);\n"
+    ),
 }
 
 
@@ -40,8 +46,9 @@ def cases(table: dict[str, str]) -> list[str]:
     return [language for language in programs.LANGUAGES if language in table]
 
 
-def attack(sandbox: Sandbox, language: str, source: str, c: Canaries, stdin: str = "",
-           limits: Limits = ATTACK_LIMITS) -> RunReport:
+def attack(
+    sandbox: Sandbox, language: str, source: str, c: Canaries, stdin: str = "", limits: Limits = ATTACK_LIMITS
+) -> RunReport:
     require_language(language)
     code = source.replace("@MARK@", c.marker).replace("@NMARK@", c.nmark).replace("@COMM@", c.marker[:15])
     return sandbox.execute(ExecutionRequest(code=code, language=language, stdin=stdin, limits=limits))
@@ -65,7 +72,12 @@ def _explain(report: RunReport) -> str:
 @pytest.mark.parametrize("language", cases(programs.READ))
 def test_reading_secrets(sandbox: Sandbox, backend: str, language: str, canaries: Canaries) -> None:
     require_isolation(backend)
-    targets = [*map(str, canaries.secrets), "/etc/shadow", f"/proc/{os.getpid()}/environ", f"/proc/{os.getpid()}/cmdline"]
+    targets = [
+        *map(str, canaries.secrets),
+        "/etc/shadow",
+        f"/proc/{os.getpid()}/environ",
+        f"/proc/{os.getpid()}/cmdline",
+    ]
     report = attack(sandbox, language, programs.READ[language], canaries, "\n".join(targets) + "\n")
     assert report.verdict == Verdict.accepted, _explain(report)
     seen = report.stdout + report.stderr
@@ -80,7 +92,11 @@ def test_reading_secrets(sandbox: Sandbox, backend: str, language: str, canaries
 @pytest.mark.parametrize("language", cases(programs.WRITE))
 def test_writing_outside_scratch(sandbox: Sandbox, backend: str, language: str, canaries: Canaries) -> None:
     require_isolation(backend)
-    extra = [f"/etc/{canaries.marker}-created", f"/usr/{canaries.marker}-created", str(REPO / f"{canaries.marker}-created")]
+    extra = [
+        f"/etc/{canaries.marker}-created",
+        f"/usr/{canaries.marker}-created",
+        str(REPO / f"{canaries.marker}-created"),
+    ]
     canaries.forbidden += [REPO / f"{canaries.marker}-created"]
     targets = [*map(str, canaries.existing), *map(str, canaries.forbidden), *extra, "../stdin", "../io/stdout"]
     report = attack(sandbox, language, programs.WRITE[language], canaries, "\n".join(targets) + "\n")

@@ -21,7 +21,7 @@ from afterburner_core.paths import cache_root
 from afterburner_core.problems import _generated, hidden_test_seed, problem_tests
 from afterburner_core.rewards.base import get_reward
 from afterburner_core.sandbox.api import Sandbox
-from afterburner_core.sandbox.scheduler import core_layout
+from afterburner_core.sandbox.scheduling.scheduler import core_layout
 from tests.adversarial import hacks
 from tests.adversarial.conftest import REPO, Canaries, require_isolation
 from tests.adversarial.procs import assert_no_leftovers
@@ -39,34 +39,55 @@ def _source(template: str, language: str, c: Canaries, **values: str) -> str:
     return source
 
 
-def solve(sandbox: Sandbox, language: str, template: str, c: Canaries, repeat: int = 1,
-          limits: Limits = LIMITS) -> RunReport:
+def solve(
+    sandbox: Sandbox, language: str, template: str, c: Canaries, repeat: int = 1, limits: Limits = LIMITS
+) -> RunReport:
     require_language(language)
     problem = get_problem(PROBLEM)
-    return sandbox.run_problem(ProblemRunRequest(
-        problem=problem, code=_source(template, language, c), language=language,
-        tests=problem_tests(problem)[:TESTS], limits=limits, repeat=repeat,
-    ))
+    return sandbox.run_problem(
+        ProblemRunRequest(
+            problem=problem,
+            code=_source(template, language, c),
+            language=language,
+            tests=problem_tests(problem)[:TESTS],
+            limits=limits,
+            repeat=repeat,
+        )
+    )
 
 
-def run(sandbox: Sandbox, language: str, template: str, c: Canaries, stdin: str = "", repeat: int = 1,
-        limits: Limits = LIMITS, **values: str) -> RunReport:
+def run(
+    sandbox: Sandbox,
+    language: str,
+    template: str,
+    c: Canaries,
+    stdin: str = "",
+    repeat: int = 1,
+    limits: Limits = LIMITS,
+    **values: str,
+) -> RunReport:
     require_language(language)
-    return sandbox.execute(ExecutionRequest(code=_source(template, language, c, **values), language=language,
-                                            stdin=stdin, limits=limits, repeat=repeat))
+    return sandbox.execute(
+        ExecutionRequest(
+            code=_source(template, language, c, **values), language=language, stdin=stdin, limits=limits, repeat=repeat
+        )
+    )
 
 
 def _explain(report: RunReport) -> str:
     reason = report.failing_test.reason if report.failing_test else ""
-    return (f"{report.verdict.value} time={report.time_ms} cpu={report.cpu_ms} mem={report.memory_kb} {reason}\n"
-            f"{report.stdout[:800]}\n{report.stderr[-1500:]}")
+    return (
+        f"{report.verdict.value} time={report.time_ms} cpu={report.cpu_ms} mem={report.memory_kb} {reason}\n"
+        f"{report.stdout[:800]}\n{report.stderr[-1500:]}"
+    )
 
 
 ROUNDS = 3  # interleaved attacked/honest rounds: one pair alone was 2x apart once on the shared host
 
 
-def assert_measured_like_honest(sandbox: Sandbox, language: str, attacked: str, honest: str, c: Canaries,
-                                share: float = 1.0) -> None:
+def assert_measured_like_honest(
+    sandbox: Sandbox, language: str, attacked: str, honest: str, c: Canaries, share: float = 1.0
+) -> None:
     """The hack's figures are those of the work it did (`share` of the honest run's), not a fraction
     of them -- a forged figure was 10^-5 of the truth. Both run side by side in interleaved rounds
     and their medians are compared, since one pair of separate measurements on a shared host can
@@ -100,8 +121,9 @@ def test_work_between_tests_is_counted(sandbox: Sandbox, language: str, canaries
     """The work moved out of the test windows (into a hooked read of the next test) is measured
     all the same."""
     # the hook is installed during the first test: it works before each of the others
-    assert_measured_like_honest(sandbox, language, hacks.GAP_WORK[language], hacks.HONEST_BUSY[language], canaries,
-                                share=(TESTS - 1) / TESTS)
+    assert_measured_like_honest(
+        sandbox, language, hacks.GAP_WORK[language], hacks.HONEST_BUSY[language], canaries, share=(TESTS - 1) / TESTS
+    )
     assert_no_leftovers(canaries.marker)
 
 
@@ -126,7 +148,9 @@ def test_forging_from_an_exit_hook_is_tampering(sandbox: Sandbox, language: str,
 
 
 @pytest.mark.parametrize("language", sorted(hacks.EXIT_STATUS))
-def test_failing_exit_after_the_last_test_is_a_runtime_error(sandbox: Sandbox, language: str, canaries: Canaries) -> None:
+def test_failing_exit_after_the_last_test_is_a_runtime_error(
+    sandbox: Sandbox, language: str, canaries: Canaries
+) -> None:
     report = solve(sandbox, language, hacks.EXIT_STATUS[language], canaries)
     assert report.verdict == Verdict.runtime_error, _explain(report)
     assert report.exit_code == 3
@@ -145,14 +169,27 @@ def test_every_reward_scores_tampering_as_failing() -> None:
     from afterburner_core.rewards.base import RewardInput, installed_rewards
 
     problem = get_problem(PROBLEM)
-    base = dict(passed=False, language="python", compile=CompileInfo(ok=True), time_ms=0.001, cpu_ms=0.001,
-                memory_kb=1.0, integral_kb_ms=0.001)
+    base = dict(
+        passed=False,
+        language="python",
+        compile=CompileInfo(ok=True),
+        time_ms=0.001,
+        cpu_ms=0.001,
+        memory_kb=1.0,
+        integral_kb_ms=0.001,
+    )
     for name in installed_rewards():
         reward = get_reward(name)
         scores = {}
         for verdict in (Verdict.tampered, Verdict.wrong_answer):
-            item = RewardInput(problem=problem, language="python", objective="time", completion="x", code="x",
-                               report=RunReport(verdict=verdict, **base))
+            item = RewardInput(
+                problem=problem,
+                language="python",
+                objective="time",
+                completion="x",
+                code="x",
+                report=RunReport(verdict=verdict, **base),
+            )
             scores[verdict] = reward.score([item])[0].total
         assert scores[Verdict.tampered] == scores[Verdict.wrong_answer], (name, scores)
 
@@ -167,8 +204,9 @@ def test_nothing_a_run_leaves_reaches_the_next_repeat_or_job(sandbox: Sandbox, c
 
 
 @pytest.mark.parametrize("language", sorted(hacks.SYSV_LEFT_BEHIND))
-def test_sysv_shared_memory_does_not_outlive_a_run(sandbox: Sandbox, backend: str, language: str,
-                                                   canaries: Canaries) -> None:
+def test_sysv_shared_memory_does_not_outlive_a_run(
+    sandbox: Sandbox, backend: str, language: str, canaries: Canaries
+) -> None:
     require_isolation(backend)  # without root there is no IPC namespace (docs/threat-model.md)
     key = str(0x5AB00000 + int(canaries.marker[-5:], 16))
     for _ in range(2):
@@ -204,15 +242,30 @@ def test_datasets_caches_and_the_project_are_invisible(sandbox: Sandbox, backend
     require_isolation(backend)
     import afterburner_core
 
-    places = [Path(afterburner_core.__file__).parent / "data", cache_root() / "calibration", cache_root() / "secret",
-              Path.home() / ".cache", REPO / "tests"]
+    places = [
+        Path(afterburner_core.__file__).parent / "data",
+        cache_root() / "calibration",
+        cache_root() / "secret",
+        Path.home() / ".cache",
+        REPO / "tests",
+    ]
     report = run(sandbox, "python", hacks.READ_ANSWERS, canaries, stdin="\n".join(map(str, places)) + "\n")
     assert report.verdict == Verdict.accepted, _explain(report)
-    leaked = [name for line in report.stdout.splitlines() if line.startswith("READABLE")
-              for name in json.loads(line.split(" ", 2)[2]) if not _own_file(name)]
+    leaked = [
+        name
+        for line in report.stdout.splitlines()
+        if line.startswith("READABLE")
+        for name in json.loads(line.split(" ", 2)[2])
+        if not _own_file(name)
+    ]
     assert not leaked, _explain(report)
-    entries = {Path(name).parent for line in report.stdout.splitlines() if line.startswith("READABLE")
-               for name in json.loads(line.split(" ", 2)[2]) if Path(name).name == "main.py"}
+    entries = {
+        Path(name).parent
+        for line in report.stdout.splitlines()
+        if line.startswith("READABLE")
+        for name in json.loads(line.split(" ", 2)[2])
+        if Path(name).name == "main.py"
+    }
     assert len(entries) <= 1, f"other programs' compile entries are visible: {entries}"
     assert report.stdout.count("HIDDEN") + report.stdout.count("READABLE") == len(places)
     assert "NOIMPORT" in report.stdout, _explain(report)
@@ -222,8 +275,9 @@ def _own_file(name: str) -> bool:
     """What the run itself executes (its own source in its compile entry, the harness) is visible at
     its host path when the cache lies under a listed directory; nothing else of the cache is."""
     path = Path(name)
-    return (path.name == "main.py" and path.parent.parent.parent.name == "compile") or \
-        (path.name == "harness.py" and path.parent.parent.name == "resources")
+    return (path.name == "main.py" and path.parent.parent.parent.name == "compile") or (
+        path.name == "harness.py" and path.parent.parent.name == "resources"
+    )
 
 
 def test_hidden_tests_cannot_be_replayed_from_the_generator(sandbox: Sandbox, canaries: Canaries) -> None:
@@ -233,16 +287,24 @@ def test_hidden_tests_cannot_be_replayed_from_the_generator(sandbox: Sandbox, ca
     hidden = _generated(problem.test_case_generator, hidden_test_seed(problem.problem_id))
     assert [t.input for t in replayed] != [t.input for t in hidden]
     source = hacks.GENERATOR_REPLAY.replace("@GENERATOR@", json.dumps(problem.test_case_generator)).replace(
-        "@PROBLEM_ID@", json.dumps(problem.problem_id))
-    report = sandbox.run_problem(ProblemRunRequest(
-        problem=problem, code=source.replace("@MARK@", canaries.marker), language="python",
-        tests=list(hidden), limits=LIMITS))
+        "@PROBLEM_ID@", json.dumps(problem.problem_id)
+    )
+    report = sandbox.run_problem(
+        ProblemRunRequest(
+            problem=problem,
+            code=source.replace("@MARK@", canaries.marker),
+            language="python",
+            tests=list(hidden),
+            limits=LIMITS,
+        )
+    )
     assert report.verdict == Verdict.wrong_answer, _explain(report)
 
 
 # ------------------------------------------------------------------------------ the host's edges
-def test_host_sockets_user_namespaces_and_other_cores_are_out_of_reach(sandbox: Sandbox, backend: str,
-                                                                      canaries: Canaries, tmp_path: Path) -> None:
+def test_host_sockets_user_namespaces_and_other_cores_are_out_of_reach(
+    sandbox: Sandbox, backend: str, canaries: Canaries, tmp_path: Path
+) -> None:
     require_isolation(backend)
     socket_dir = Path("/run") if os.access("/run", os.W_OK) else tmp_path
     path = socket_dir / f"ab-{canaries.marker}.sock"
@@ -271,8 +333,7 @@ def test_host_sockets_user_namespaces_and_other_cores_are_out_of_reach(sandbox: 
         thread.start()
     try:
         other = core_layout().housekeeping
-        report = run(sandbox, "python", hacks.HOST_EDGES, canaries,
-                     stdin=f"{path}\nab-{canaries.marker}\n{other}\n")
+        report = run(sandbox, "python", hacks.HOST_EDGES, canaries, stdin=f"{path}\nab-{canaries.marker}\n{other}\n")
     finally:
         stop.set()
         for thread in threads:

@@ -64,7 +64,9 @@ def _status(sock: socket.socket) -> int:
     return int(data.split(b" ", 2)[1]) if data else 0
 
 
-@pytest.mark.parametrize("body", [b"{", b"not json", b"\xff\xfe\x00", b"[1, 2, 3]", b'{"code": 5, "language": []}', b""])
+@pytest.mark.parametrize(
+    "body", [b"{", b"not json", b"\xff\xfe\x00", b"[1, 2, 3]", b'{"code": 5, "language": []}', b""]
+)
 def test_malformed_bodies_get_a_4xx_with_a_json_error(slow_server: tuple[str, _SlowSandbox], body: bytes) -> None:
     url, sandbox = slow_server
     response = httpx.post(f"{url}/execute", content=body, headers={"content-type": "application/json"})
@@ -102,8 +104,9 @@ def test_slowloris_body_gets_408_and_does_not_pin_the_server(slow_server: tuple[
     url, _ = slow_server
     slow = [_raw(url) for _ in range(3)]
     for sock in slow:  # promise 100 bytes, send 5, then dribble
-        sock.sendall(b"POST /execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 100\r\n\r\n{\"cod")
+        sock.sendall(
+            b'POST /execute HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"cod'
+        )
     assert httpx.get(f"{url}/health").status_code == 200  # others are served meanwhile
     started = time.monotonic()
     statuses = []

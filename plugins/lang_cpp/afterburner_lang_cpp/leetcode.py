@@ -247,11 +247,24 @@ void write_treenode(Writer& w, TreeNode* root) {
 }
 """
 
-NATIVE = {"integer": "int", "long": "long long", "double": "double", "boolean": "bool", "string": "string",
-          "character": "char", "ListNode": "ListNode*", "TreeNode": "TreeNode*"}
-SCALAR_IO = {"integer": ("(int)in.integer()", "w.integer(v)"), "long": ("in.integer()", "w.integer(v)"),
-             "double": ("in.number()", "w.number(v)"), "boolean": ("in.boolean()", "w.boolean(v)"),
-             "string": ("in.str()", "w.str(v)"), "character": ("in.character()", "w.character(v)")}
+NATIVE = {
+    "integer": "int",
+    "long": "long long",
+    "double": "double",
+    "boolean": "bool",
+    "string": "string",
+    "character": "char",
+    "ListNode": "ListNode*",
+    "TreeNode": "TreeNode*",
+}
+SCALAR_IO = {
+    "integer": ("(int)in.integer()", "w.integer(v)"),
+    "long": ("in.integer()", "w.integer(v)"),
+    "double": ("in.number()", "w.number(v)"),
+    "boolean": ("in.boolean()", "w.boolean(v)"),
+    "string": ("in.str()", "w.str(v)"),
+    "character": ("in.character()", "w.character(v)"),
+}
 
 
 def native(type_: TypeRef) -> str:
@@ -266,25 +279,28 @@ def _scalar(type_: TypeRef) -> str:
     read, write = SCALAR_IO[type_.base]
     name, key = native(type_), type_.key
     parameter = f"const {name}& v" if type_.base == "string" else f"{name} v"
-    return (f"{name} read_{key}(Reader& in) {{ return {read}; }}\n"
-            f"void write_{key}(Writer& w, {parameter}) {{ {write}; }}\n")
+    return (
+        f"{name} read_{key}(Reader& in) {{ return {read}; }}\nvoid write_{key}(Writer& w, {parameter}) {{ {write}; }}\n"
+    )
 
 
 def _container(type_: TypeRef) -> str:
     name, key, element = native(type_), type_.key, type_.element.key
-    return (f"{name} read_{key}(Reader& in) {{\n"
-            f"    {name} values;\n"
-            f"    for (bool more = in.open(); more; more = in.next()) values.push_back(read_{element}(in));\n"
-            "    return values;\n"
-            "}\n"
-            f"void write_{key}(Writer& w, const {name}& values) {{\n"
-            "    w.out += '[';\n"
-            "    for (size_t i = 0; i < values.size(); ++i) {\n"
-            "        if (i) w.out += ',';\n"
-            f"        write_{element}(w, values[i]);\n"
-            "    }\n"
-            "    w.out += ']';\n"
-            "}\n")
+    return (
+        f"{name} read_{key}(Reader& in) {{\n"
+        f"    {name} values;\n"
+        f"    for (bool more = in.open(); more; more = in.next()) values.push_back(read_{element}(in));\n"
+        "    return values;\n"
+        "}\n"
+        f"void write_{key}(Writer& w, const {name}& values) {{\n"
+        "    w.out += '[';\n"
+        "    for (size_t i = 0; i < values.size(); ++i) {\n"
+        "        if (i) w.out += ',';\n"
+        f"        write_{element}(w, values[i]);\n"
+        "    }\n"
+        "    w.out += ']';\n"
+        "}\n"
+    )
 
 
 def _structure(type_: TypeRef) -> str:
@@ -312,32 +328,51 @@ MAIN_END = [
 
 def _function_main(signature: Signature) -> list[str]:
     args = argument_names(signature.params, "ab_arg")
-    reads = [f"    auto {name} = ab_runner::read_{param.type.key}(ab_in);"
-             for name, param in zip(args, signature.params, strict=True)]
+    reads = [
+        f"    auto {name} = ab_runner::read_{param.type.key}(ab_in);"
+        for name, param in zip(args, signature.params, strict=True)
+    ]
     call = f"ab_solution->{signature.name}({', '.join(args)})"
     if signature.in_place_index is None:
         answer, printed = [f"    auto ab_answer = {call};"], "ab_answer"
     else:
         answer, printed = [f"    {call};"], args[signature.in_place_index]
-    return [*MAIN_START, *reads, "    Solution* ab_solution = new Solution();", *answer,
-            f"    ab_runner::write_{signature.result_type.key}(ab_out, {printed});", *MAIN_END]
+    return [
+        *MAIN_START,
+        *reads,
+        "    Solution* ab_solution = new Solution();",
+        *answer,
+        f"    ab_runner::write_{signature.result_type.key}(ab_out, {printed});",
+        *MAIN_END,
+    ]
 
 
 def _argument_list(params: tuple[Param, ...], indent: str) -> tuple[list[str], list[str]]:
     """Statements reading one JSON argument list into locals, and the locals' names."""
-    return read_arguments(params, "ab_arg", indent, open_list="ab_in.open();", declare="auto {name} = ab_runner::read_{key}(ab_in);",
-                          next_item="ab_in.next();")
+    return read_arguments(
+        params,
+        "ab_arg",
+        indent,
+        open_list="ab_in.open();",
+        declare="auto {name} = ab_runner::read_{key}(ab_in);",
+        next_item="ab_in.next();",
+    )
 
 
 def _design_main(signature: DesignSignature) -> list[str]:
     reads, names = _argument_list(signature.constructor.params, "    ")
-    lines = [*MAIN_START, "    auto ab_calls = ab_runner::read_string_arr(ab_in);", "    ab_in.open();", *reads,
-             f"    {signature.classname}* ab_object = new {signature.classname}({', '.join(names)});",
-             '    ab_out.out += "[null";',
-             "    for (size_t ab_i = 1; ab_i < ab_calls.size(); ++ab_i) {",
-             "        ab_in.next();",
-             "        ab_out.out += ',';",
-             "        const string& ab_name = ab_calls[ab_i];"]
+    lines = [
+        *MAIN_START,
+        "    auto ab_calls = ab_runner::read_string_arr(ab_in);",
+        "    ab_in.open();",
+        *reads,
+        f"    {signature.classname}* ab_object = new {signature.classname}({', '.join(names)});",
+        '    ab_out.out += "[null";',
+        "    for (size_t ab_i = 1; ab_i < ab_calls.size(); ++ab_i) {",
+        "        ab_in.next();",
+        "        ab_out.out += ',';",
+        "        const string& ab_name = ab_calls[ab_i];",
+    ]
     for index, method in enumerate(signature.methods):
         reads, names = _argument_list(method.params, "            ")
         call = f"ab_object->{method.name}({', '.join(names)})"
@@ -346,8 +381,15 @@ def _design_main(signature: DesignSignature) -> list[str]:
             lines += [f"            {call};", '            ab_out.out += "null";']
         else:
             lines += [f"            ab_runner::write_{method.returns.type.key}(ab_out, {call});"]
-    lines += ["        } else {", '            ab_in.fail("no such method");', "        }", "    }", "    ab_in.next();",
-              "    ab_out.out += ']';", *MAIN_END]
+    lines += [
+        "        } else {",
+        '            ab_in.fail("no such method");',
+        "        }",
+        "    }",
+        "    ab_in.next();",
+        "    ab_out.out += ']';",
+        *MAIN_END,
+    ]
     return lines
 
 
@@ -360,8 +402,22 @@ def runner(signature: AnySignature) -> str:
         definitions.append(TREE_NODE)
     main = _design_main(signature) if isinstance(signature, DesignSignature) else _function_main(signature)
     helpers = per_type(signature, _scalar, _container, _structure)
-    return "\n".join([*definitions, PLACEHOLDER, "", "namespace ab_runner {", JSON_IO, helpers,
-                      "}  // namespace ab_runner", "", *main]) + "\n"
+    return (
+        "\n".join(
+            [
+                *definitions,
+                PLACEHOLDER,
+                "",
+                "namespace ab_runner {",
+                JSON_IO,
+                helpers,
+                "}  // namespace ab_runner",
+                "",
+                *main,
+            ]
+        )
+        + "\n"
+    )
 
 
 def _parameter(type_: TypeRef, name: str) -> str:
@@ -380,8 +436,11 @@ def _params(params: tuple[Param, ...]) -> str:
 
 def starter(signature: AnySignature, body: str = "empty") -> str:
     if isinstance(signature, DesignSignature):
-        lines = [f"class {signature.classname} {{", "public:",
-                 *_member(None, f"{signature.classname}({_params(signature.constructor.params)})", body)]
+        lines = [
+            f"class {signature.classname} {{",
+            "public:",
+            *_member(None, f"{signature.classname}({_params(signature.constructor.params)})", body),
+        ]
         for method in signature.methods:
             header = f"{native(method.returns.type)} {method.name}({_params(method.params)})"
             lines += ["    ", *_member(method.returns.type, header, body)]

@@ -20,11 +20,22 @@ from afterburner_core.models import PLACEHOLDER
 
 # package path -> a use of it, so that an unused import is never an error
 IMPLICIT_IMPORTS = {
-    "bufio": "bufio.NewReader", "bytes": "bytes.Compare", "container/heap": "heap.Init",
-    "container/list": "list.New", "fmt": "fmt.Sprint", "io": "io.ReadAll", "math": "math.Abs",
-    "math/bits": "bits.OnesCount", "math/rand": "rand.Intn", "os": "os.Exit", "sort": "sort.Ints",
-    "strconv": "strconv.Itoa", "strings": "strings.Join", "unicode": "unicode.IsDigit",
-    "unicode/utf16": "utf16.DecodeRune", "unicode/utf8": "utf8.AppendRune",
+    "bufio": "bufio.NewReader",
+    "bytes": "bytes.Compare",
+    "container/heap": "heap.Init",
+    "container/list": "list.New",
+    "fmt": "fmt.Sprint",
+    "io": "io.ReadAll",
+    "math": "math.Abs",
+    "math/bits": "bits.OnesCount",
+    "math/rand": "rand.Intn",
+    "os": "os.Exit",
+    "sort": "sort.Ints",
+    "strconv": "strconv.Itoa",
+    "strings": "strings.Join",
+    "unicode": "unicode.IsDigit",
+    "unicode/utf16": "utf16.DecodeRune",
+    "unicode/utf8": "utf8.AppendRune",
 }
 
 LIST_NODE = """\
@@ -323,8 +334,16 @@ func abWrite_treenode(w *abWriter, root *TreeNode) {
 }
 """
 
-NATIVE = {"integer": "int", "long": "int64", "double": "float64", "boolean": "bool", "string": "string",
-          "character": "byte", "ListNode": "*ListNode", "TreeNode": "*TreeNode"}
+NATIVE = {
+    "integer": "int",
+    "long": "int64",
+    "double": "float64",
+    "boolean": "bool",
+    "string": "string",
+    "character": "byte",
+    "ListNode": "*ListNode",
+    "TreeNode": "*TreeNode",
+}
 SCALAR_IO = {
     "integer": ("int(r.integer())", "w.out = strconv.AppendInt(w.out, int64(v), 10)"),
     "long": ("r.integer()", "w.out = strconv.AppendInt(w.out, v, 10)"),
@@ -345,29 +364,33 @@ def native(type_: TypeRef) -> str:
 def _scalar(type_: TypeRef) -> str:
     read, write = SCALAR_IO[type_.base]
     name, key = native(type_), type_.key
-    return (f"func abRead_{key}(r *abReader) {name} {{ return {read} }}\n\n"
-            f"func abWrite_{key}(w *abWriter, v {name}) {{ {write} }}\n")
+    return (
+        f"func abRead_{key}(r *abReader) {name} {{ return {read} }}\n\n"
+        f"func abWrite_{key}(w *abWriter, v {name}) {{ {write} }}\n"
+    )
 
 
 def _container(type_: TypeRef) -> str:
     name, key, element = native(type_), type_.key, type_.element.key
-    return (f"func abRead_{key}(r *abReader) {name} {{\n"
-            f"\tvalues := {name}{{}}\n"
-            "\tfor more := r.open(); more; more = r.next() {\n"
-            f"\t\tvalues = append(values, abRead_{element}(r))\n"
-            "\t}\n"
-            "\treturn values\n"
-            "}\n\n"
-            f"func abWrite_{key}(w *abWriter, values {name}) {{\n"
-            "\tw.out = append(w.out, '[')\n"
-            "\tfor i, value := range values {\n"
-            "\t\tif i > 0 {\n"
-            "\t\t\tw.out = append(w.out, ',')\n"
-            "\t\t}\n"
-            f"\t\tabWrite_{element}(w, value)\n"
-            "\t}\n"
-            "\tw.out = append(w.out, ']')\n"
-            "}\n")
+    return (
+        f"func abRead_{key}(r *abReader) {name} {{\n"
+        f"\tvalues := {name}{{}}\n"
+        "\tfor more := r.open(); more; more = r.next() {\n"
+        f"\t\tvalues = append(values, abRead_{element}(r))\n"
+        "\t}\n"
+        "\treturn values\n"
+        "}\n\n"
+        f"func abWrite_{key}(w *abWriter, values {name}) {{\n"
+        "\tw.out = append(w.out, '[')\n"
+        "\tfor i, value := range values {\n"
+        "\t\tif i > 0 {\n"
+        "\t\t\tw.out = append(w.out, ',')\n"
+        "\t\t}\n"
+        f"\t\tabWrite_{element}(w, value)\n"
+        "\t}\n"
+        "\tw.out = append(w.out, ']')\n"
+        "}\n"
+    )
 
 
 def _structure(type_: TypeRef) -> str:
@@ -387,15 +410,24 @@ def _function_body(signature: Signature) -> list[str]:
 
 def _argument_list(params: tuple[Param, ...], prefix: str, indent: str) -> tuple[list[str], list[str]]:
     """Statements reading one JSON argument list into locals, and the locals' names."""
-    return read_arguments(params, prefix, indent, open_list="r.open()", declare="{name} := abRead_{key}(r)",
-                          next_item="r.next()")
+    return read_arguments(
+        params, prefix, indent, open_list="r.open()", declare="{name} := abRead_{key}(r)", next_item="r.next()"
+    )
 
 
 def _design_body(signature: DesignSignature) -> list[str]:
     reads, names = _argument_list(signature.constructor.params, "init", "\t")
-    lines = ["\tcalls := abRead_string_arr(r)", "\tr.open()", *reads, f"\tobject := Constructor({', '.join(names)})",
-             '\tw.out = append(w.out, "[null"...)', "\tfor i := 1; i < len(calls); i++ {", "\t\tr.next()",
-             "\t\tw.out = append(w.out, ',')", "\t\tswitch calls[i] {"]
+    lines = [
+        "\tcalls := abRead_string_arr(r)",
+        "\tr.open()",
+        *reads,
+        f"\tobject := Constructor({', '.join(names)})",
+        '\tw.out = append(w.out, "[null"...)',
+        "\tfor i := 1; i < len(calls); i++ {",
+        "\t\tr.next()",
+        "\t\tw.out = append(w.out, ',')",
+        "\t\tswitch calls[i] {",
+    ]
     for method in signature.methods:
         reads, names = _argument_list(method.params, "arg", "\t\t\t")
         call = f"object.{exported_name(method.name)}({', '.join(names)})"
@@ -404,8 +436,14 @@ def _design_body(signature: DesignSignature) -> list[str]:
             lines += [f"\t\t\t{call}", '\t\t\tw.out = append(w.out, "null"...)']
         else:
             lines += [f"\t\t\tabWrite_{method.returns.type.key}(w, {call})"]
-    lines += ["\t\tdefault:", '\t\t\tr.fail("no method " + calls[i])', "\t\t}", "\t}", "\tr.next()",
-              "\tw.out = append(w.out, ']')"]
+    lines += [
+        "\t\tdefault:",
+        '\t\t\tr.fail("no method " + calls[i])',
+        "\t\t}",
+        "\t}",
+        "\tr.next()",
+        "\tw.out = append(w.out, ']')",
+    ]
     return lines
 
 
@@ -425,8 +463,24 @@ def runner(signature: AnySignature) -> str:
         "\tos.Stdout.Write(w.out)",
         "}",
     ]
-    return "\n".join(["package main", "", *imports, *keep_alive, "", *definitions, PLACEHOLDER, "", JSON_IO,
-                      per_type(signature, _scalar, _container, _structure), *main]) + "\n"
+    return (
+        "\n".join(
+            [
+                "package main",
+                "",
+                *imports,
+                *keep_alive,
+                "",
+                *definitions,
+                PLACEHOLDER,
+                "",
+                JSON_IO,
+                per_type(signature, _scalar, _container, _structure),
+                *main,
+            ]
+        )
+        + "\n"
+    )
 
 
 def _default(type_: TypeRef) -> str:
@@ -446,8 +500,14 @@ def _params(params: tuple[Param, ...]) -> str:
 def starter(signature: AnySignature, body: str = "empty") -> str:
     if isinstance(signature, DesignSignature):
         name = signature.classname
-        lines = [f"type {name} struct {{", "    ", "}", "", "",
-                 *_func(f"Constructor({_params(signature.constructor.params)}) {name}", None, f"{name}{{}}", body)]
+        lines = [
+            f"type {name} struct {{",
+            "    ",
+            "}",
+            "",
+            "",
+            *_func(f"Constructor({_params(signature.constructor.params)}) {name}", None, f"{name}{{}}", body),
+        ]
         for method in signature.methods:
             returns = method.returns.type
             header = f"(this *{name}) {exported_name(method.name)}({_params(method.params)})"

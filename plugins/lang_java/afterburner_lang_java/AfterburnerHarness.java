@@ -1,5 +1,5 @@
 // In-process test loop for Java runners, driven by the supervisor (protocol: RunPlan's docstring
-// and sandbox/abrun/harness.c). argv: OUTPUT_CAP_BYTES. Tests arrive on fd 3, answers leave on fd 4.
+// and sandbox/supervision/abrun/harness.c). argv: OUTPUT_CAP_BYTES. Tests arrive on fd 3, answers leave on fd 4.
 // Calls Main.main once per test, each time from a fresh class loader over the program's classes
 // (-Dafterburner.classes), so static state starts anew per test exactly as in a new process; JDK
 // classes stay loaded and warm. Loading the program's classes is the test's work (a process would

@@ -50,8 +50,16 @@ class JavaLanguage(LanguagePlugin):
         return [[paths["javac"], "-encoding", "UTF-8", "-nowarn", "-d", ".", *files]]
 
     def _jvm(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
-        return [paths["java"], "-Xss64m", f"-Xmx{limits.memory_mb}m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=4", "-Dfile.encoding=UTF-8", "-cp", str(artifact)]
+        return [
+            paths["java"],
+            "-Xss64m",
+            f"-Xmx{limits.memory_mb}m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=4",
+            "-Dfile.encoding=UTF-8",
+            "-cp",
+            str(artifact),
+        ]
 
     def program_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
         classes = sorted(p.stem for p in artifact.glob("*.java"))
@@ -59,8 +67,12 @@ class JavaLanguage(LanguagePlugin):
         return [*self._jvm(paths, artifact, limits), main]
 
     def harness_argv(self, paths: dict[str, str], artifact: Path, limits: Limits) -> list[str]:
-        return [*self._jvm(paths, artifact, limits), "-Djava.security.manager=allow",
-                f"-Dafterburner.classes={artifact}", HARNESS[:-5]]
+        return [
+            *self._jvm(paths, artifact, limits),
+            "-Djava.security.manager=allow",
+            f"-Dafterburner.classes={artifact}",
+            HARNESS[:-5],
+        ]
 
     leetcode_runner = staticmethod(leetcode.runner)
     leetcode_starter = staticmethod(leetcode.starter)

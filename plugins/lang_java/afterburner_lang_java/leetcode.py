@@ -254,9 +254,14 @@ TREE_FUNCTIONS = """\
 
 PRIMITIVE = {"integer": "int", "long": "long", "double": "double", "boolean": "boolean", "character": "char"}
 BOXED = {"integer": "Integer", "long": "Long", "double": "Double", "boolean": "Boolean", "character": "Character"}
-SCALAR_IO = {"integer": ("(int) in.integer()", "w.append(v)"), "long": ("in.integer()", "w.append(v)"),
-             "double": ("in.number()", "w.append(v)"), "boolean": ("in.bool()", "w.append(v)"),
-             "string": ("in.str()", "writeString(w, v)"), "character": ("in.character()", "writeString(w, String.valueOf(v))")}
+SCALAR_IO = {
+    "integer": ("(int) in.integer()", "w.append(v)"),
+    "long": ("in.integer()", "w.append(v)"),
+    "double": ("in.number()", "w.append(v)"),
+    "boolean": ("in.bool()", "w.append(v)"),
+    "string": ("in.str()", "writeString(w, v)"),
+    "character": ("in.character()", "writeString(w, String.valueOf(v))"),
+}
 DEFAULTS = {"integer": "0", "long": "0L", "double": "0.0", "boolean": "false", "character": "'a'"}
 
 
@@ -276,57 +281,79 @@ def _empty_array_of(element: TypeRef) -> str:
     """``new X[0]...`` for an array of `element`: generics erased, dimensions kept (``new int[0][]``)."""
     raw = re.sub(r"<.*>", "", native(element))
     base = raw.rstrip("[]")
-    return f"new {base}[0]{raw[len(base):]}"
+    return f"new {base}[0]{raw[len(base) :]}"
 
 
 def _scalar(type_: TypeRef) -> str:
     read, write = SCALAR_IO[type_.base]
     name, key = native(type_), type_.key
-    return (f"    static {name} read_{key}(AbReader in) {{ return {read}; }}\n"
-            f"    static void write_{key}(StringBuilder w, {name} v) {{ {write}; }}\n")
+    return (
+        f"    static {name} read_{key}(AbReader in) {{ return {read}; }}\n"
+        f"    static void write_{key}(StringBuilder w, {name} v) {{ {write}; }}\n"
+    )
 
 
 def _array_reader(type_: TypeRef) -> list[str]:
     name, element = native(type_), type_.element
     if element.base in PRIMITIVE and element.is_scalar:
         primitive = PRIMITIVE[element.base]
-        return [f"        {primitive}[] values = new {primitive}[16];",
-                "        int n = 0;",
-                "        for (boolean more = in.open(); more; more = in.next()) {",
-                "            if (n == values.length) values = Arrays.copyOf(values, 2 * n);",
-                f"            values[n++] = read_{element.key}(in);",
-                "        }",
-                "        return Arrays.copyOf(values, n);"]
+        return [
+            f"        {primitive}[] values = new {primitive}[16];",
+            "        int n = 0;",
+            "        for (boolean more = in.open(); more; more = in.next()) {",
+            "            if (n == values.length) values = Arrays.copyOf(values, 2 * n);",
+            f"            values[n++] = read_{element.key}(in);",
+            "        }",
+            "        return Arrays.copyOf(values, n);",
+        ]
     cast = f"({name}) " if "<" in native(element) else ""
-    return [f"        ArrayList<{native(element, boxed=True)}> values = new ArrayList<>();",
-            f"        for (boolean more = in.open(); more; more = in.next()) values.add(read_{element.key}(in));",
-            f"        return {cast}values.toArray({_empty_array_of(element)});"]
+    return [
+        f"        ArrayList<{native(element, boxed=True)}> values = new ArrayList<>();",
+        f"        for (boolean more = in.open(); more; more = in.next()) values.add(read_{element.key}(in));",
+        f"        return {cast}values.toArray({_empty_array_of(element)});",
+    ]
 
 
 def _container(type_: TypeRef) -> str:
     name, key, element = native(type_), type_.key, type_.element
     if type_.container == "array":
         body = _array_reader(type_)
-        loop = ["        for (int i = 0; i < values.length; i++) {",
-                "            if (i > 0) w.append(',');",
-                f"            write_{element.key}(w, values[i]);",
-                "        }"]
+        loop = [
+            "        for (int i = 0; i < values.length; i++) {",
+            "            if (i > 0) w.append(',');",
+            f"            write_{element.key}(w, values[i]);",
+            "        }",
+        ]
     else:
-        body = [f"        ArrayList<{native(element, boxed=True)}> values = new ArrayList<>();",
-                f"        for (boolean more = in.open(); more; more = in.next()) values.add(read_{element.key}(in));",
-                "        return values;"]
-        loop = ["        boolean first = true;",
-                f"        for ({native(element, boxed=True)} value : values) {{",
-                "            if (!first) w.append(',');",
-                "            first = false;",
-                f"            write_{element.key}(w, value);",
-                "        }"]
+        body = [
+            f"        ArrayList<{native(element, boxed=True)}> values = new ArrayList<>();",
+            f"        for (boolean more = in.open(); more; more = in.next()) values.add(read_{element.key}(in));",
+            "        return values;",
+        ]
+        loop = [
+            "        boolean first = true;",
+            f"        for ({native(element, boxed=True)} value : values) {{",
+            "            if (!first) w.append(',');",
+            "            first = false;",
+            f"            write_{element.key}(w, value);",
+            "        }",
+        ]
     suppress = '    @SuppressWarnings("unchecked")\n' if "<" in native(element) and type_.container == "array" else ""
-    return "\n".join([
-        f"{suppress}    static {name} read_{key}(AbReader in) {{", *body, "    }", "",
-        f"    static void write_{key}(StringBuilder w, {name} values) {{",
-        '        if (values == null) { w.append("null"); return; }',
-        "        w.append('[');", *loop, "        w.append(']');", "    }", ""])
+    return "\n".join(
+        [
+            f"{suppress}    static {name} read_{key}(AbReader in) {{",
+            *body,
+            "    }",
+            "",
+            f"    static void write_{key}(StringBuilder w, {name} values) {{",
+            '        if (values == null) { w.append("null"); return; }',
+            "        w.append('[');",
+            *loop,
+            "        w.append(']');",
+            "    }",
+            "",
+        ]
+    )
 
 
 def _structure(type_: TypeRef) -> str:
@@ -335,29 +362,42 @@ def _structure(type_: TypeRef) -> str:
 
 def _function_body(signature: Signature) -> list[str]:
     args = argument_names(signature.params)
-    reads = [f"        var {name} = read_{param.type.key}(in);" for name, param in zip(args, signature.params, strict=True)]
+    reads = [
+        f"        var {name} = read_{param.type.key}(in);" for name, param in zip(args, signature.params, strict=True)
+    ]
     call = f"new Solution().{signature.name}({', '.join(args)})"
     if signature.in_place_index is None:
         answer, printed = [f"        var answer = {call};"], "answer"
     else:
         answer, printed = [f"        {call};"], args[signature.in_place_index]
-    return [*reads, *answer, "        StringBuilder out = new StringBuilder();",
-            f"        write_{signature.result_type.key}(out, {printed});"]
+    return [
+        *reads,
+        *answer,
+        "        StringBuilder out = new StringBuilder();",
+        f"        write_{signature.result_type.key}(out, {printed});",
+    ]
 
 
 def _argument_list(params: tuple[Param, ...], prefix: str, indent: str) -> tuple[list[str], list[str]]:
     """Statements reading one JSON argument list into locals, and the locals' names."""
-    return read_arguments(params, prefix, indent, open_list="in.open();", declare="var {name} = read_{key}(in);",
-                          next_item="in.next();")
+    return read_arguments(
+        params, prefix, indent, open_list="in.open();", declare="var {name} = read_{key}(in);", next_item="in.next();"
+    )
 
 
 def _design_body(signature: DesignSignature) -> list[str]:
     reads, names = _argument_list(signature.constructor.params, "init", "        ")
-    lines = ["        var calls = read_string_arr(in);", '        StringBuilder out = new StringBuilder("[null");',
-             "        in.open();", *reads,
-             f"        {signature.classname} object = new {signature.classname}({', '.join(names)});",
-             "        for (int i = 1; i < calls.length; i++) {", "            in.next();", "            out.append(',');",
-             "            switch (calls[i]) {"]
+    lines = [
+        "        var calls = read_string_arr(in);",
+        '        StringBuilder out = new StringBuilder("[null");',
+        "        in.open();",
+        *reads,
+        f"        {signature.classname} object = new {signature.classname}({', '.join(names)});",
+        "        for (int i = 1; i < calls.length; i++) {",
+        "            in.next();",
+        "            out.append(',');",
+        "            switch (calls[i]) {",
+    ]
     for method in signature.methods:
         reads, names = _argument_list(method.params, "arg", "                    ")
         call = f"object.{method.name}({', '.join(names)})"
@@ -367,8 +407,13 @@ def _design_body(signature: DesignSignature) -> list[str]:
         else:
             lines += [f"                    write_{method.returns.type.key}(out, {call});"]
         lines += ["                    break;", "                }"]
-    lines += ['                default: throw in.fail("no method " + calls[i]);', "            }", "        }",
-              "        in.next();", "        out.append(']');"]
+    lines += [
+        '                default: throw in.fail("no method " + calls[i]);',
+        "            }",
+        "        }",
+        "        in.next();",
+        "        out.append(']');",
+    ]
     return lines
 
 
@@ -398,7 +443,9 @@ def _default(type_: TypeRef) -> str:
 
 
 def _member(returns: TypeRef | None, header: str, body: str) -> list[str]:
-    inner = f"        return {_default(returns)};" if body == "default" and returns and not returns.is_void else "        "
+    inner = (
+        f"        return {_default(returns)};" if body == "default" and returns and not returns.is_void else "        "
+    )
     return [f"    {header} {{", inner, "    }"]
 
 
@@ -409,7 +456,11 @@ def _params(params: tuple[Param, ...]) -> str:
 def starter(signature: AnySignature, body: str = "empty") -> str:
     if isinstance(signature, DesignSignature):
         name = signature.classname
-        lines = [f"class {name} {{", "", *_member(None, f"public {name}({_params(signature.constructor.params)})", body)]
+        lines = [
+            f"class {name} {{",
+            "",
+            *_member(None, f"public {name}({_params(signature.constructor.params)})", body),
+        ]
         for method in signature.methods:
             header = f"public {native(method.returns.type)} {method.name}({_params(method.params)})"
             lines += ["    ", *_member(method.returns.type, header, body)]

@@ -1,5 +1,5 @@
 // In-process test loop for JavaScript runners, driven by the supervisor (protocol: RunPlan's
-// docstring and sandbox/abrun/harness.c). argv: PROGRAM OUTPUT_CAP_BYTES. Tests arrive on fd 3,
+// docstring and sandbox/supervision/abrun/harness.c). argv: PROGRAM OUTPUT_CAP_BYTES. Tests arrive on fd 3,
 // answers leave on fd 4. This loop only feeds the program and collects what it prints; the
 // supervisor stamps each test when GO and DONE reach it, so nothing the program does to this
 // process (its clocks, fs, this file's variables) can change a figure.

@@ -91,8 +91,14 @@ function _abTreeOut(root) {
 }
 """
 
-JSDOC = {"integer": "number", "long": "number", "double": "number", "boolean": "boolean", "string": "string",
-         "character": "character"}
+JSDOC = {
+    "integer": "number",
+    "long": "number",
+    "double": "number",
+    "boolean": "boolean",
+    "string": "string",
+    "character": "character",
+}
 
 
 def _convert(type_: TypeRef, value: str, functions: dict[str, str], depth: int = 0) -> str:
@@ -123,15 +129,21 @@ def _decoded(params: tuple[Param, ...], source: str) -> str:
 
 def _function_main(signature: Signature) -> list[str]:
     args = argument_names(signature.params, "_abArg")
-    reads = [f"const {name} = {_convert(param.type, f'JSON.parse(_abLines[{index}])', DECODERS)};"
-             for index, (name, param) in enumerate(zip(args, signature.params, strict=True))]
+    reads = [
+        f"const {name} = {_convert(param.type, f'JSON.parse(_abLines[{index}])', DECODERS)};"
+        for index, (name, param) in enumerate(zip(args, signature.params, strict=True))
+    ]
     call = f"{signature.name}({', '.join(args)})"
     if signature.in_place_index is None:
         answer = [f"const _abAnswer = {call};"]
     else:
         answer = [f"{call};", f"const _abAnswer = {args[signature.in_place_index]};"]
-    return [READ_LINES, *reads, *answer,
-            f"process.stdout.write(JSON.stringify({_encoded(signature.result_type, '_abAnswer')}) + '\\n');"]
+    return [
+        READ_LINES,
+        *reads,
+        *answer,
+        f"process.stdout.write(JSON.stringify({_encoded(signature.result_type, '_abAnswer')}) + '\\n');",
+    ]
 
 
 def _design_main(signature: DesignSignature) -> list[str]:
@@ -153,8 +165,13 @@ def _design_main(signature: DesignSignature) -> list[str]:
         else:
             lines += [f"            _abAnswers.push(_abDefined({_encoded(method.returns.type, call)}));"]
         lines.append("            break;")
-    lines += ["        default:", "            throw new Error('no method ' + _abCalls[_abI]);", "    }", "}",
-              "process.stdout.write(JSON.stringify(_abAnswers) + '\\n');"]
+    lines += [
+        "        default:",
+        "            throw new Error('no method ' + _abCalls[_abI]);",
+        "    }",
+        "}",
+        "process.stdout.write(JSON.stringify(_abAnswers) + '\\n');",
+    ]
     return lines
 
 
@@ -187,8 +204,11 @@ def _jsdoc(type_: TypeRef) -> str:
 def _doc(params: tuple[Param, ...], returns: TypeRef | None) -> list[str]:
     doc = ["/**", *(f" * @param {{{_jsdoc(p.type)}}} {p.name}" for p in params)]
     if returns is not None:
-        doc.append(" * @return {void} Do not return anything, modify the argument in-place instead."
-                   if returns.is_void else f" * @return {{{_jsdoc(returns)}}}")
+        doc.append(
+            " * @return {void} Do not return anything, modify the argument in-place instead."
+            if returns.is_void
+            else f" * @return {{{_jsdoc(returns)}}}"
+        )
     return [*doc, " */"]
 
 
@@ -200,12 +220,31 @@ def starter(signature: AnySignature, body: str = "empty") -> str:
     if isinstance(signature, DesignSignature):
         name = signature.classname
         params = ", ".join(p.name for p in signature.constructor.params)
-        lines = [*_doc(signature.constructor.params, None), f"var {name} = function({params}) {{", _body(None, body), "};"]
+        lines = [
+            *_doc(signature.constructor.params, None),
+            f"var {name} = function({params}) {{",
+            _body(None, body),
+            "};",
+        ]
         for method in signature.methods:
             params = ", ".join(p.name for p in method.params)
-            lines += ["", *_doc(method.params, method.returns.type),
-                      f"{name}.prototype.{method.name} = function({params}) {{", _body(method.returns.type, body), "};"]
+            lines += [
+                "",
+                *_doc(method.params, method.returns.type),
+                f"{name}.prototype.{method.name} = function({params}) {{",
+                _body(method.returns.type, body),
+                "};",
+            ]
         return "\n".join(lines) + "\n"
     params = ", ".join(p.name for p in signature.params)
-    return "\n".join([*_doc(signature.params, signature.returns.type), f"var {signature.name} = function({params}) {{",
-                      _body(signature.returns.type, body), "};"]) + "\n"
+    return (
+        "\n".join(
+            [
+                *_doc(signature.params, signature.returns.type),
+                f"var {signature.name} = function({params}) {{",
+                _body(signature.returns.type, body),
+                "};",
+            ]
+        )
+        + "\n"
+    )

@@ -1,5 +1,5 @@
 """In-process test loop for Python runners, driven by the supervisor (protocol: RunPlan's docstring
-and ``sandbox/abrun/harness.c``).
+and ``sandbox/supervision/abrun/harness.c``).
 
 argv: PROGRAM OUTPUT_CAP_BYTES. Tests arrive on fd 3, answers leave on fd 4. This loop only feeds
 the program and collects what it prints; it measures nothing -- the supervisor stamps each test
@@ -78,7 +78,7 @@ class TestChannel:
 def send(data):
     view = memoryview(data)
     while view:
-        view = view[os.write(RESULTS_OUT, view):]
+        view = view[os.write(RESULTS_OUT, view) :]
 
 
 def main():

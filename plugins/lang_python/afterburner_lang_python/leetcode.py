@@ -154,8 +154,10 @@ def _decoded(params: tuple[Param, ...], source: str) -> list[str]:
 
 def _function_main(signature: Signature) -> list[str]:
     args = argument_names(signature.params, "_ab_arg")
-    reads = [f"{name} = {_decode(param.type, f'_ab_json.loads(_ab_lines[{index}])')}"
-             for index, (name, param) in enumerate(zip(args, signature.params, strict=True))]
+    reads = [
+        f"{name} = {_decode(param.type, f'_ab_json.loads(_ab_lines[{index}])')}"
+        for index, (name, param) in enumerate(zip(args, signature.params, strict=True))
+    ]
     call = f"Solution().{signature.name}({', '.join(args)})"
     if signature.in_place_index is None:
         answer = ["_ab_answer = " + call]
@@ -219,4 +221,6 @@ def starter(signature: AnySignature, body: str = "empty") -> str:
         for method in signature.methods:
             lines += ["", *_method(method.name, method.params, method.returns.type, body)]
         return "\n".join(lines) + "\n"
-    return "\n".join(["class Solution:", *_method(signature.name, signature.params, signature.returns.type, body)]) + "\n"
+    return (
+        "\n".join(["class Solution:", *_method(signature.name, signature.params, signature.returns.type, body)]) + "\n"
+    )

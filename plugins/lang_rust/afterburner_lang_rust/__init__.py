@@ -40,8 +40,9 @@ class RustLanguage(LanguagePlugin):
         # rustup's `rustc` is a proxy that needs the user's HOME; the sandbox gives compilers a
         # private HOME, so use the real compiler of the active toolchain.
         try:
-            sysroot = subprocess.run([found, "--print", "sysroot"], capture_output=True, text=True, timeout=30,
-                                     check=True).stdout.strip()
+            sysroot = subprocess.run(
+                [found, "--print", "sysroot"], capture_output=True, text=True, timeout=30, check=True
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return found
         real = Path(sysroot) / "bin" / "rustc"

@@ -369,11 +369,24 @@ fn ab_write_treenode(w: &mut AbWriter, root: &AbTree) {
 }
 """
 
-NATIVE = {"integer": "i32", "long": "i64", "double": "f64", "boolean": "bool", "string": "String",
-          "character": "char", "ListNode": "Option<Box<ListNode>>", "TreeNode": "Option<Rc<RefCell<TreeNode>>>"}
-SCALAR_IO = {"integer": ("r.integer() as i32", "w.display(*v)"), "long": ("r.integer()", "w.display(*v)"),
-             "double": ("r.number()", "w.number(*v)"), "boolean": ("r.boolean()", "w.display(*v)"),
-             "string": ("r.string()", "w.string(v)"), "character": ("r.character()", "w.string(&v.to_string())")}
+NATIVE = {
+    "integer": "i32",
+    "long": "i64",
+    "double": "f64",
+    "boolean": "bool",
+    "string": "String",
+    "character": "char",
+    "ListNode": "Option<Box<ListNode>>",
+    "TreeNode": "Option<Rc<RefCell<TreeNode>>>",
+}
+SCALAR_IO = {
+    "integer": ("r.integer() as i32", "w.display(*v)"),
+    "long": ("r.integer()", "w.display(*v)"),
+    "double": ("r.number()", "w.number(*v)"),
+    "boolean": ("r.boolean()", "w.display(*v)"),
+    "string": ("r.string()", "w.string(v)"),
+    "character": ("r.character()", "w.string(&v.to_string())"),
+}
 
 
 def native(type_: TypeRef) -> str:
@@ -391,31 +404,35 @@ def _qualified(type_: TypeRef) -> str:
 def _scalar(type_: TypeRef) -> str:
     read, write = SCALAR_IO[type_.base]
     name, key = native(type_), type_.key
-    return (f"fn ab_read_{key}(r: &mut AbReader) -> {name} {{\n    {read}\n}}\n\n"
-            f"fn ab_write_{key}(w: &mut AbWriter, v: &{name}) {{\n    {write};\n}}\n")
+    return (
+        f"fn ab_read_{key}(r: &mut AbReader) -> {name} {{\n    {read}\n}}\n\n"
+        f"fn ab_write_{key}(w: &mut AbWriter, v: &{name}) {{\n    {write};\n}}\n"
+    )
 
 
 def _container(type_: TypeRef) -> str:
     name, key, element = _qualified(type_), type_.key, type_.element.key
-    return (f"fn ab_read_{key}(r: &mut AbReader) -> {name} {{\n"
-            "    let mut values = Vec::new();\n"
-            "    let mut more = r.open();\n"
-            "    while more {\n"
-            f"        values.push(ab_read_{element}(r));\n"
-            "        more = r.next();\n"
-            "    }\n"
-            "    values\n"
-            "}\n\n"
-            f"fn ab_write_{key}(w: &mut AbWriter, values: &{name}) {{\n"
-            "    w.out.push('[');\n"
-            "    for (i, value) in values.iter().enumerate() {\n"
-            "        if i > 0 {\n"
-            "            w.out.push(',');\n"
-            "        }\n"
-            f"        ab_write_{element}(w, value);\n"
-            "    }\n"
-            "    w.out.push(']');\n"
-            "}\n")
+    return (
+        f"fn ab_read_{key}(r: &mut AbReader) -> {name} {{\n"
+        "    let mut values = Vec::new();\n"
+        "    let mut more = r.open();\n"
+        "    while more {\n"
+        f"        values.push(ab_read_{element}(r));\n"
+        "        more = r.next();\n"
+        "    }\n"
+        "    values\n"
+        "}\n\n"
+        f"fn ab_write_{key}(w: &mut AbWriter, values: &{name}) {{\n"
+        "    w.out.push('[');\n"
+        "    for (i, value) in values.iter().enumerate() {\n"
+        "        if i > 0 {\n"
+        "            w.out.push(',');\n"
+        "        }\n"
+        f"        ab_write_{element}(w, value);\n"
+        "    }\n"
+        "    w.out.push(']');\n"
+        "}\n"
+    )
 
 
 def _structure(type_: TypeRef) -> str:
@@ -425,8 +442,10 @@ def _structure(type_: TypeRef) -> str:
 def _function_body(signature: Signature) -> list[str]:
     args = argument_names(signature.params)
     in_place = signature.in_place_index
-    reads = [f"    let {'mut ' if index == in_place else ''}{name} = ab_read_{param.type.key}(&mut r);"
-             for index, (name, param) in enumerate(zip(args, signature.params, strict=True))]
+    reads = [
+        f"    let {'mut ' if index == in_place else ''}{name} = ab_read_{param.type.key}(&mut r);"
+        for index, (name, param) in enumerate(zip(args, signature.params, strict=True))
+    ]
     passed = [f"&mut {name}" if index == in_place else name for index, name in enumerate(args)]
     call = f"Solution::{snake_case(signature.name)}({', '.join(passed)})"
     if in_place is None:
@@ -438,16 +457,29 @@ def _function_body(signature: Signature) -> list[str]:
 
 def _argument_list(params: tuple[Param, ...], prefix: str, indent: str) -> tuple[list[str], list[str]]:
     """Statements reading one JSON argument list into locals, and the locals' names."""
-    return read_arguments(params, prefix, indent, open_list="r.open();", declare="let {name} = ab_read_{key}(&mut r);",
-                          next_item="r.next();")
+    return read_arguments(
+        params,
+        prefix,
+        indent,
+        open_list="r.open();",
+        declare="let {name} = ab_read_{key}(&mut r);",
+        next_item="r.next();",
+    )
 
 
 def _design_body(signature: DesignSignature) -> list[str]:
     reads, names = _argument_list(signature.constructor.params, "init", "    ")
-    lines = ["    let calls = ab_read_string_arr(&mut r);", "    r.open();", *reads,
-             f"    let mut object = {signature.classname}::new({', '.join(names)});", '    w.out.push_str("[null");',
-             "    for i in 1..calls.len() {", "        r.next();", "        w.out.push(',');",
-             "        match calls[i].as_str() {"]
+    lines = [
+        "    let calls = ab_read_string_arr(&mut r);",
+        "    r.open();",
+        *reads,
+        f"    let mut object = {signature.classname}::new({', '.join(names)});",
+        '    w.out.push_str("[null");',
+        "    for i in 1..calls.len() {",
+        "        r.next();",
+        "        w.out.push(',');",
+        "        match calls[i].as_str() {",
+    ]
     for method in signature.methods:
         reads, names = _argument_list(method.params, "arg", "                ")
         call = f"object.{snake_case(method.name)}({', '.join(names)})"
@@ -457,8 +489,13 @@ def _design_body(signature: DesignSignature) -> list[str]:
         else:
             lines += [f"                ab_write_{method.returns.type.key}(&mut w, &{call});"]
         lines.append("            }")
-    lines += ['            other => r.fail(&format!("no method {}", other)),', "        }", "    }", "    r.next();",
-              "    w.out.push(']');"]
+    lines += [
+        '            other => r.fail(&format!("no method {}", other)),',
+        "        }",
+        "    }",
+        "    r.next();",
+        "    w.out.push(']');",
+    ]
     return lines
 
 
@@ -480,22 +517,38 @@ def runner(signature: AnySignature) -> str:
         "    std::process::exit(0);",
         "}",
     ]
-    return "\n".join([PRELUDE, *definitions, PLACEHOLDER, JSON_IO, per_type(signature, _scalar, _container, _structure),
-                      *main]) + "\n"
+    return (
+        "\n".join(
+            [PRELUDE, *definitions, PLACEHOLDER, JSON_IO, per_type(signature, _scalar, _container, _structure), *main]
+        )
+        + "\n"
+    )
 
 
 def _params(params: tuple[Param, ...], in_place: int | None = None) -> str:
-    return ", ".join(f"{snake_case(p.name)}: {'&mut ' if i == in_place else ''}{native(p.type)}"
-                     for i, p in enumerate(params))
+    return ", ".join(
+        f"{snake_case(p.name)}: {'&mut ' if i == in_place else ''}{native(p.type)}" for i, p in enumerate(params)
+    )
 
 
 def _design_starter(signature: DesignSignature, body: str) -> str:
     name = signature.classname
-    lines = [f"struct {name} {{", "", "}", "", "",
-             "/**", " * `&self` means the method takes an immutable reference.",
-             " * If you need a mutable reference, change it to `&mut self` instead.", " */", f"impl {name} {{", "",
-             f"    fn new({_params(signature.constructor.params)}) -> Self {{",
-             "        Self {}" if body == "default" else "        ", "    }"]
+    lines = [
+        f"struct {name} {{",
+        "",
+        "}",
+        "",
+        "",
+        "/**",
+        " * `&self` means the method takes an immutable reference.",
+        " * If you need a mutable reference, change it to `&mut self` instead.",
+        " */",
+        f"impl {name} {{",
+        "",
+        f"    fn new({_params(signature.constructor.params)}) -> Self {{",
+        "        Self {}" if body == "default" else "        ",
+        "    }",
+    ]
     for method in signature.methods:
         returns = method.returns.type
         result = "" if returns.is_void else f" -> {native(returns)}"
@@ -514,5 +567,16 @@ def starter(signature: AnySignature, body: str = "empty") -> str:
     result = "" if returns.is_void else f" -> {native(returns)}"
     inner = "        Default::default()" if body == "default" and not returns.is_void else "        "
     uses = ["use std::rc::Rc;", "use std::cell::RefCell;", ""] if "TreeNode" in signature.structures() else []
-    return "\n".join([*uses, "impl Solution {", f"    pub fn {snake_case(signature.name)}({params}){result} {{", inner,
-                      "    }", "}"]) + "\n"
+    return (
+        "\n".join(
+            [
+                *uses,
+                "impl Solution {",
+                f"    pub fn {snake_case(signature.name)}({params}){result} {{",
+                inner,
+                "    }",
+                "}",
+            ]
+        )
+        + "\n"
+    )

@@ -36,9 +36,9 @@ from typing import Any
 from afterburner_core.errors import SandboxError, ToolchainMissingError
 from afterburner_core.languages import LanguageInfo, ToolchainStatus, parse_version
 from afterburner_core.paths import cache_root
-from afterburner_core.sandbox.agent_channel import AgentChannel, AgentLauncher
-from afterburner_core.sandbox.resources import publish_resources
-from afterburner_core.sandbox.supervisor import agent_binary, supervisor_binary
+from afterburner_core.sandbox.supervision.agent_channel import AgentChannel, AgentLauncher
+from afterburner_core.sandbox.supervision.resources import publish_resources
+from afterburner_core.sandbox.supervision.supervisor import agent_binary, supervisor_binary
 
 POOL_LABEL = "org.afterburner.pool"
 # The containers' seccomp profile. Docker's default refuses perf_event_open, which the supervisor
@@ -46,11 +46,62 @@ POOL_LABEL = "org.afterburner.pool"
 # Docker's default allows for an unprivileged container and refuses the rest. The program itself
 # runs under the supervisor's own, narrower filter on top (abrun/jail.c: namespaces, AF_UNIX,
 # affinity, perf_event_open included).
-SECCOMP_DENIED = ["acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module", "finit_module", "get_kernel_syms", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mount", "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at", "open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "pivot_root", "query_module", "quotactl", "reboot", "request_key", "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs", "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old", "syslog"]
-SECCOMP_PROFILE = json.dumps({
-    "defaultAction": "SCMP_ACT_ALLOW",
-    "syscalls": [{"names": list(SECCOMP_DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
-})
+SECCOMP_DENIED = [
+    "acct",
+    "add_key",
+    "bpf",
+    "clock_adjtime",
+    "clock_settime",
+    "create_module",
+    "delete_module",
+    "finit_module",
+    "get_kernel_syms",
+    "init_module",
+    "ioperm",
+    "iopl",
+    "kcmp",
+    "kexec_file_load",
+    "kexec_load",
+    "keyctl",
+    "lookup_dcookie",
+    "mount",
+    "move_mount",
+    "name_to_handle_at",
+    "nfsservctl",
+    "open_by_handle_at",
+    "open_tree",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "pivot_root",
+    "query_module",
+    "quotactl",
+    "reboot",
+    "request_key",
+    "setns",
+    "settimeofday",
+    "stime",
+    "swapoff",
+    "swapon",
+    "sysfs",
+    "_sysctl",
+    "umount",
+    "umount2",
+    "unshare",
+    "uselib",
+    "userfaultfd",
+    "ustat",
+    "vm86",
+    "vm86old",
+    "syslog",
+]
+SECCOMP_PROFILE = json.dumps(
+    {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": list(SECCOMP_DENIED), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}],
+    }
+)
 LANGUAGE_LABEL = "org.afterburner.language"
 CONTAINER_PATH = "/usr/local/bin:/usr/bin:/bin"
 WIPED_BETWEEN_JOBS = ["/tmp", "/dev/shm"]
@@ -150,8 +201,9 @@ def _alive(pid: int) -> bool:
 class ContainerPool:
     """Warm containers per (language, core); `warm=False` makes one container per job instead."""
 
-    def __init__(self, client: Any, housekeeping_core: int, root: Path | None = None, warm: bool = True,
-                 scratch_mb: int = 1024) -> None:
+    def __init__(
+        self, client: Any, housekeeping_core: int, root: Path | None = None, warm: bool = True, scratch_mb: int = 1024
+    ) -> None:
         self.client = client
         self.housekeeping = housekeeping_core
         self.root = root or default_root()
@@ -267,18 +319,35 @@ class ContainerPool:
         api = self.client.api
         try:
             host_config = api.create_host_config(
-                auto_remove=True, network_mode="none", read_only=True, cap_drop=["ALL"],
-                security_opt=["no-new-privileges", f"seccomp={SECCOMP_PROFILE}"], pids_limit=PIDS_LIMIT, mem_limit=memory, memswap_limit=memory,
-                cpuset_cpus=f"{key.core},{self.housekeeping}", ipc_mode="private",
-                tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMP_SIZE_MB}m,mode=1777"}, mounts=mounts,
+                auto_remove=True,
+                network_mode="none",
+                read_only=True,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges", f"seccomp={SECCOMP_PROFILE}"],
+                pids_limit=PIDS_LIMIT,
+                mem_limit=memory,
+                memswap_limit=memory,
+                cpuset_cpus=f"{key.core},{self.housekeeping}",
+                ipc_mode="private",
+                tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMP_SIZE_MB}m,mode=1777"},
+                mounts=mounts,
                 log_config=LogConfig(type="none"),
             )
             # Not detached: Docker then closes the agent's stdin when our attachment ends
             # (StdinOnce), so the container dies with this process even if it is SIGKILLed.
             created = api.create_container(
-                image.id, entrypoint=[self.agent], command=[], name=name, detach=False, stdin_open=True,
-                tty=False, user=f"{uid}:{uid}", working_dir="/", environment={"PATH": CONTAINER_PATH},
-                hostname="sandbox", labels={POOL_LABEL: self.pool_id, LANGUAGE_LABEL: info.key},
+                image.id,
+                entrypoint=[self.agent],
+                command=[],
+                name=name,
+                detach=False,
+                stdin_open=True,
+                tty=False,
+                user=f"{uid}:{uid}",
+                working_dir="/",
+                environment={"PATH": CONTAINER_PATH},
+                hostname="sandbox",
+                labels={POOL_LABEL: self.pool_id, LANGUAGE_LABEL: info.key},
                 host_config=host_config,
             )
             attached = api.attach_socket(created["Id"], params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
@@ -293,8 +362,17 @@ class ContainerPool:
                 raise
             raise SandboxError(f"cannot start a {info.key} container: {exc}") from exc
         launcher = AgentLauncher(channel, self.supervisor, directory)
-        return Slot(key, container, channel, directory, uid, int(container.attrs["State"]["Pid"]), image.id,
-                    launcher, tmpfs=tmpfs)
+        return Slot(
+            key,
+            container,
+            channel,
+            directory,
+            uid,
+            int(container.attrs["State"]["Pid"]),
+            image.id,
+            launcher,
+            tmpfs=tmpfs,
+        )
 
     def _next_uid(self) -> int:
         """A uid of its own per container; without root, the host user's (the host could not
@@ -310,7 +388,8 @@ class ContainerPool:
             return False
         proc = subprocess.run(
             ["mount", "-t", "tmpfs", "-o", f"size={self.scratch_mb}m,mode=0755,nosuid,nodev", "tmpfs", str(directory)],
-            capture_output=True, check=False,
+            capture_output=True,
+            check=False,
         )
         return proc.returncode == 0
 
@@ -361,10 +440,11 @@ class ContainerPool:
             shutil.rmtree(staging, ignore_errors=True)
             staging.parent.mkdir(mode=0o755, exist_ok=True)
             source = Path(f"/proc/{slot.init_pid}/root") / image_path.strip("/")
-            proc = subprocess.run(["cp", "-a", str(source), str(staging)], capture_output=True, text=True,
-                                  check=False)
+            proc = subprocess.run(["cp", "-a", str(source), str(staging)], capture_output=True, text=True, check=False)
             if proc.returncode != 0:
-                raise SandboxError(f"cannot copy {image_path} out of {slot.container.name}: {proc.stderr.strip()[:300]}")
+                raise SandboxError(
+                    f"cannot copy {image_path} out of {slot.container.name}: {proc.stderr.strip()[:300]}"
+                )
             for path in [staging, *staging.rglob("*")]:
                 os.lchown(path, os.getuid(), os.getgid())
                 if path.is_file() and not path.is_symlink():
@@ -384,7 +464,7 @@ class ContainerPool:
         if cached is not None:
             return cached
         names = list(info.plugin.toolchain_binaries)
-        lookups = "; ".join(f'command -v {n} || echo' for n in names)
+        lookups = "; ".join(f"command -v {n} || echo" for n in names)
         version_argv = " ".join(info.plugin.toolchain_binaries[names[0]])
         script = f'{lookups}; echo "--"; "$(command -v {names[0]})" {version_argv} 2>&1'
         launched = slot.launcher(["/bin/sh", "-c", script], {"PATH": CONTAINER_PATH, "HOME": "/tmp"}, 60)
@@ -395,6 +475,8 @@ class ContainerPool:
             raise ToolchainMissingError(
                 f"the image {info.docker_image} lacks {', '.join(missing)}: afterburner images build -l {info.key} --force"
             )
-        status = ToolchainStatus(True, parse_version(version_text), "", {**paths, **publish_resources(info, self.root / "resources")})
+        status = ToolchainStatus(
+            True, parse_version(version_text), "", {**paths, **publish_resources(info, self.root / "resources")}
+        )
         self._toolchains[slot.image_id] = status
         return status

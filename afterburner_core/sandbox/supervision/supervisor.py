@@ -32,7 +32,7 @@ from typing import Protocol
 
 from afterburner_core.errors import SandboxError
 from afterburner_core.paths import cache_root
-from afterburner_core.sandbox.locks import file_lock
+from afterburner_core.sandbox.scheduling.locks import file_lock
 
 SOURCES_DIR = Path(__file__).with_name("abrun")
 AGENT_SOURCE = Path(__file__).with_name("abagent.c")
@@ -81,8 +81,9 @@ def _built(sources: tuple[Path, ...], name: str) -> Path:
             return target
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         units = [str(s) for s in sources if s.suffix == ".c"]
-        proc = subprocess.run([compiler, "-O2", "-pthread", "-o", str(tmp), *units], capture_output=True,
-                              text=True, check=False)
+        proc = subprocess.run(
+            [compiler, "-O2", "-pthread", "-o", str(tmp), *units], capture_output=True, text=True, check=False
+        )
         if proc.returncode != 0:
             raise SandboxError(f"building {name} failed: {proc.stderr.strip()[:500]}")
         tmp.chmod(0o755)
@@ -221,11 +222,13 @@ class RecordParser:
             self._header = None
             fields = {k: v for k, v in header.items() if k not in ("type", first, second)}
             if kind == "run":
-                record: Record = RunRecord(**fields, stdout=a, stderr=b)
-                self.runs.append(record)
+                run = RunRecord(**fields, stdout=a, stderr=b)
+                self.runs.append(run)
+                record: Record = run
             elif kind == "test":
-                record = TestRecord(**fields, output=a, message=b)
-                self.tests.append(record)
+                test = TestRecord(**fields, output=a, message=b)
+                self.tests.append(test)
+                record = test
             else:
                 raise SandboxError(f"supervisor printed an unknown record type {kind!r}")
             finished.append(record)
@@ -275,11 +278,23 @@ class SupervisorOptions:
             f"--nproc={self.nproc}",
             f"--sample-us={self.sample_us}",
         ]
-        flags = {"--container": self.container, "--harness": self.harness, "--samples": self.record_samples,
-                 "--stop-on-failure": self.stop_on_failure, "--ipc-ns": self.ipc_ns, "--seccomp": self.seccomp}
+        flags = {
+            "--container": self.container,
+            "--harness": self.harness,
+            "--samples": self.record_samples,
+            "--stop-on-failure": self.stop_on_failure,
+            "--ipc-ns": self.ipc_ns,
+            "--seccomp": self.seccomp,
+        }
         args += [flag for flag, on in flags.items() if on]
-        values = {"--cpu": self.cpu, "--sampler-cpu": self.sampler_cpu, "--cgroup-procs": self.cgroup_procs,
-                  "--cgroup-memory": self.cgroup_memory, "--netns": self.netns, "--cwd": self.cwd}
+        values = {
+            "--cpu": self.cpu,
+            "--sampler-cpu": self.sampler_cpu,
+            "--cgroup-procs": self.cgroup_procs,
+            "--cgroup-memory": self.cgroup_memory,
+            "--netns": self.netns,
+            "--cwd": self.cwd,
+        }
         args += [f"{flag}={value}" for flag, value in values.items() if value is not None]
         args += [f"--cgroup-join={path}" for path in self.cgroup_join]
         if self.jail_uid is not None:
@@ -322,8 +337,13 @@ class Launcher(Protocol):
     binary: str
     streams: bool
 
-    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float,
-                 on_output: Callable[[bytes], bool] | None = None) -> Launched: ...
+    def __call__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        timeout_s: float,
+        on_output: Callable[[bytes], bool] | None = None,
+    ) -> Launched: ...
 
 
 # The supervisors this process is running: `terminate_all` ends them (a signal handler's job).
@@ -351,12 +371,16 @@ class HostLauncher:
     def __init__(self) -> None:
         self.binary = str(supervisor_binary())
 
-    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float,
-                 on_output: Callable[[bytes], bool] | None = None) -> Launched:
+    def __call__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        timeout_s: float,
+        on_output: Callable[[bytes], bool] | None = None,
+    ) -> Launched:
         if _terminating.is_set():
             raise Interrupted("this process is shutting down; no new jobs start")
-        proc = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         with _live_lock:
             _live.add(proc)
         try:
@@ -480,6 +504,7 @@ def terminating_on_signals() -> Iterator[None]:
     path rather than raising KeyboardInterrupt: unwinding every frame of a busy process first left
     the jobs running for over a second under load. (A KeyboardInterrupt raised otherwise still runs
     `terminate_all` on its way out.)"""
+
     def handler(signum: int, frame: object) -> None:
         terminate_all()
         if signum == signal.SIGINT:

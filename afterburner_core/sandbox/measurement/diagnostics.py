@@ -39,8 +39,9 @@ def first_error(output: str, pattern: str, before: int = 0, after: int = 12) -> 
     return "\n".join(lines[start:end])
 
 
-def compile_failure(argv: Sequence[str], output: str, pattern: str, context: tuple[int, int],
-                    limit: int = EXCERPT_CHARS) -> str:
+def compile_failure(
+    argv: Sequence[str], output: str, pattern: str, context: tuple[int, int], limit: int = EXCERPT_CHARS
+) -> str:
     """What a failed compile reports: ``$ command`` and the first error, at most `limit` characters
     (whole lines; a single overlong line is cut with an ellipsis)."""
     excerpt = first_error(output, pattern, *context) or output.strip()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afterburner_core.models import FailingTest, TestCase, Verdict
-from afterburner_core.sandbox.supervisor import RunRecord, SupervisorResult, TestRecord
+from afterburner_core.sandbox.supervision.supervisor import RunRecord, SupervisorResult, TestRecord
 
 EXCERPT = 2048
 
@@ -224,15 +224,28 @@ def _failing(index: int, test: TestCase, actual: str | None, reason: str) -> Fai
     )
 
 
-def _failed(verdict: Verdict, passed: int, tests: Sequence[TestCase], index: int, *, actual: bytes | None = None,
-            reason: str, stderr: str = "", run: RunRecord | None = None) -> Outcome:
+def _failed(
+    verdict: Verdict,
+    passed: int,
+    tests: Sequence[TestCase],
+    index: int,
+    *,
+    actual: bytes | None = None,
+    reason: str,
+    stderr: str = "",
+    run: RunRecord | None = None,
+) -> Outcome:
     index = min(index, len(tests) - 1)
     shown = None if actual is None else decode(actual)
     return Outcome(
-        verdict, passed, len(tests), None,
+        verdict,
+        passed,
+        len(tests),
+        None,
         exit_code=run.exit_code if run is not None and run.exit_code >= 0 else None,
         signal=(run.signal or None) if run is not None else None,
-        stdout="" if actual is None else decode(actual, EXCERPT), stderr=stderr,
+        stdout="" if actual is None else decode(actual, EXCERPT),
+        stderr=stderr,
         failing_test=_failing(index, tests[index], shown, reason),
     )
 
@@ -250,12 +263,21 @@ def process_tests_outcome(
     for index, run in enumerate(runs):
         broken = limit_verdict(run, oom_killed and index == len(runs) - 1)
         if broken:
-            return _failed(broken[0], passed, tests, index, actual=run.stdout, reason=broken[1],
-                           stderr=tail(run.stderr), run=run)
+            return _failed(
+                broken[0], passed, tests, index, actual=run.stdout, reason=broken[1], stderr=tail(run.stderr), run=run
+            )
         ok, why = judge(index, run.stdout)
         if not ok:
-            return _failed(Verdict.wrong_answer, passed, tests, index, actual=run.stdout,
-                           reason=why or "output differs from the expected answer", stderr=tail(run.stderr), run=run)
+            return _failed(
+                Verdict.wrong_answer,
+                passed,
+                tests,
+                index,
+                actual=run.stdout,
+                reason=why or "output differs from the expected answer",
+                stderr=tail(run.stderr),
+                run=run,
+            )
         passed += 1
     if passed < len(tests):
         return _failed(Verdict.sandbox_error, passed, tests, passed, reason="the supervisor ended the sequence early")
@@ -318,11 +340,25 @@ def harness_tests_outcome(
     stderr = tail(run.stderr)
     if result.tampered:
         index = len(result.tests)
-        return _failed(Verdict.tampered, index, tests, index, stderr=stderr, run=run,
-                       reason=f"the test channel was tampered with: {result.tampered}")
+        return _failed(
+            Verdict.tampered,
+            index,
+            tests,
+            index,
+            stderr=stderr,
+            run=run,
+            reason=f"the test channel was tampered with: {result.tampered}",
+        )
     if run.spawn_error:
-        return _failed(Verdict.sandbox_error, 0, tests, 0, reason=f"could not start the program: {run.spawn_error}",
-                       stderr=stderr, run=run)
+        return _failed(
+            Verdict.sandbox_error,
+            0,
+            tests,
+            0,
+            reason=f"could not start the program: {run.spawn_error}",
+            stderr=stderr,
+            run=run,
+        )
     passed = 0
     for record in result.tests:
         index = record.index
@@ -330,12 +366,27 @@ def harness_tests_outcome(
             return _failed(Verdict.output_limit, passed, tests, index, reason="output limit exceeded", stderr=stderr)
         if record.status != "ok":
             message = decode(record.message)
-            return _failed(Verdict.runtime_error, passed, tests, index, actual=record.output, reason=message[:300],
-                           stderr=tail(record.message) or stderr, run=run)
+            return _failed(
+                Verdict.runtime_error,
+                passed,
+                tests,
+                index,
+                actual=record.output,
+                reason=message[:300],
+                stderr=tail(record.message) or stderr,
+                run=run,
+            )
         ok, why = judge(index, record.output)
         if not ok:
-            return _failed(Verdict.wrong_answer, passed, tests, index, actual=record.output,
-                           reason=why or "output differs from the expected answer", stderr=stderr)
+            return _failed(
+                Verdict.wrong_answer,
+                passed,
+                tests,
+                index,
+                actual=record.output,
+                reason=why or "output differs from the expected answer",
+                stderr=stderr,
+            )
         passed += 1
     if passed < len(tests):
         if run.timed_out:
@@ -346,21 +397,39 @@ def harness_tests_outcome(
         verdict, message = broken if broken else (Verdict.runtime_error, "the program ended the test run early")
         return _failed(verdict, passed, tests, passed, reason=message, stderr=stderr, run=run)
     if run.lingered:
-        return _failed(Verdict.time_limit, passed, tests, len(tests) - 1, stderr=stderr, run=run,
-                       reason="the program kept running after its last test")
+        return _failed(
+            Verdict.time_limit,
+            passed,
+            tests,
+            len(tests) - 1,
+            stderr=stderr,
+            run=run,
+            reason="the program kept running after its last test",
+        )
     broken = limit_verdict(run, oom_killed)
     if broken:
-        return _failed(broken[0], passed, tests, len(tests) - 1, reason=f"after the last test: {broken[1]}",
-                       stderr=stderr, run=run)
+        return _failed(
+            broken[0], passed, tests, len(tests) - 1, reason=f"after the last test: {broken[1]}", stderr=stderr, run=run
+        )
     wall_ns = sum(t.wall_ns for t in result.tests)
     cpu_ns = sum(t.cpu_ns for t in result.tests)
     if cpu_ns > wall_ns * 1.25 + CPU_OVER_WALL_SLACK_NS:
-        return _failed(Verdict.tampered, passed, tests, len(tests) - 1, stderr=stderr, run=run,
-                       reason=f"the tests used {cpu_ns / 1e6:.1f} ms of CPU in {wall_ns / 1e6:.1f} ms on one core")
+        return _failed(
+            Verdict.tampered,
+            passed,
+            tests,
+            len(tests) - 1,
+            stderr=stderr,
+            run=run,
+            reason=f"the tests used {cpu_ns / 1e6:.1f} ms of CPU in {wall_ns / 1e6:.1f} ms on one core",
+        )
     outside = [outside_work_ns(t, run.cpu_exact) for t in result.tests]
     windows = [(t.begin_ns, t.end_ns) for t in result.tests]
-    gaps = [(previous.end_ns, t.begin_ns) for previous, t, extra in
-            zip(result.tests, result.tests[1:], outside[1:], strict=False) if extra > 0]
+    gaps = [
+        (previous.end_ns, t.begin_ns)
+        for previous, t, extra in zip(result.tests, result.tests[1:], outside[1:], strict=False)
+        if extra > 0
+    ]
     integral, _ = windowed_integral(samples, sorted(windows + gaps))
     measurement = Measurement(
         time_ms=wall_ns / 1e6 + sum(outside) / 1e6,

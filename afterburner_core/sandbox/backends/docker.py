@@ -23,10 +23,10 @@ from afterburner_core.images import docker_client
 from afterburner_core.languages import LanguageInfo
 from afterburner_core.models import Limits
 from afterburner_core.paths import cache_entries
-from afterburner_core.plugins import PluginManager
-from afterburner_core.sandbox.compile_cache import CompileStore
-from afterburner_core.sandbox.containers import WIPED_BETWEEN_JOBS, ContainerCgroup, ContainerPool
-from afterburner_core.sandbox.engine import Engine, Job
+from afterburner_core.registry import Registry
+from afterburner_core.sandbox.backends.containers import WIPED_BETWEEN_JOBS, ContainerCgroup, ContainerPool
+from afterburner_core.sandbox.backends.local import Job, LocalBackend
+from afterburner_core.sandbox.measurement.compile_cache import CompileStore
 
 
 class PublishingStore(CompileStore):
@@ -65,7 +65,7 @@ def _copy_plain_tree(source: Path, target: Path) -> None:
                 destination.chmod(0o755 if info.st_mode & 0o111 else 0o644)
 
 
-class DockerEngine(Engine):
+class DockerBackend(LocalBackend):
     """Runs jobs in the language plugins' images (``afterburner images build`` makes them).
 
     Options: `parallel` (measuring cores, default cores - 1), `warm` (reuse containers; False
@@ -75,22 +75,30 @@ class DockerEngine(Engine):
 
     name = "docker"
 
-    def __init__(self, parallel: int | None = None, warm: bool = True, root: str | Path | None = None,
-                 scratch_mb: int = 1024, sample_us: int = 50, manager: PluginManager | None = None,
-                 client: Any = None) -> None:
-        super().__init__(parallel=parallel, isolate=False, sample_us=sample_us, manager=manager)
+    def __init__(
+        self,
+        parallel: int | None = None,
+        warm: bool = True,
+        root: str | Path | None = None,
+        scratch_mb: int = 1024,
+        sample_us: int = 50,
+        registry: Registry | None = None,
+        client: Any = None,
+    ) -> None:
+        super().__init__(parallel=parallel, isolate=False, sample_us=sample_us, registry=registry)
         self.client = client or docker_client()
-        self.containers = ContainerPool(self.client, self.pool.layout.housekeeping,
-                                        Path(root) if root else None, warm=warm, scratch_mb=scratch_mb)
+        self.containers = ContainerPool(
+            self.client, self.pool.layout.housekeeping, Path(root) if root else None, warm=warm, scratch_mb=scratch_mb
+        )
         atexit.register(self.close)
 
     def close(self) -> None:
         """Remove the containers this engine started."""
         self.containers.close()
 
-    # ---------------------------------------------------------------- Engine's seams
+    # ---------------------------------------------------------------- LocalBackend's seams
     def _language(self, name: str) -> LanguageInfo:
-        info = self.manager.resolve_language(name)
+        info = self.registry.resolve_language(name)
         self.containers.image(info)
         return info
 
@@ -99,8 +107,15 @@ class DockerEngine(Engine):
         memory_mb = max(limits.memory_mb, limits.compile_memory_mb)
         with self.pool.acquire() as core, self.containers.lease(info, core, memory_mb) as slot:
             toolchain = self.containers.toolchain(info, slot)
-            job = Job(core, slot.new_scratch(), ContainerCgroup(slot.init_pid), launcher=slot.launcher,
-                      owner=slot.uid, toolchain=toolchain, slot=slot)
+            job = Job(
+                core,
+                slot.new_scratch(),
+                ContainerCgroup(slot.init_pid),
+                launcher=slot.launcher,
+                owner=slot.uid,
+                toolchain=toolchain,
+                slot=slot,
+            )
             try:
                 yield self._prepared(job)
             finally:
@@ -119,7 +134,7 @@ class DockerEngine(Engine):
         if not entries:
             return env
         private = job.private_dir(job.scratch / "cache")
-        seeds = self.manager.resolve_language(job.slot.key.language).plugin.docker_cache_seeds if job.slot else {}
+        seeds = self.registry.resolve_language(job.slot.key.language).plugin.docker_cache_seeds if job.slot else {}
         remapped = {}
         for key, relative in entries.items():
             target = private / relative

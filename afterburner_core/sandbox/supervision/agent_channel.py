@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from afterburner_core.errors import SandboxError
-from afterburner_core.sandbox.supervisor import Launched
+from afterburner_core.sandbox.supervision.supervisor import Launched
 
 HEADER = struct.Struct(">BxxxL")
 
@@ -129,8 +129,13 @@ class AgentLauncher:
         self.binary = binary
         self.request_file = request_dir / ".agent-request"
 
-    def __call__(self, command: list[str], env: dict[str, str], timeout_s: float,
-                 on_output: Callable[[bytes], bool] | None = None) -> Launched:
+    def __call__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        timeout_s: float,
+        on_output: Callable[[bytes], bool] | None = None,
+    ) -> Launched:
         if not all(command):
             raise SandboxError("the docker backend cannot pass an empty argument to a program")
         strings = [*command, "", *(f"{k}={v}" for k, v in env.items()), ""]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from afterburner_core.languages import CompilePlan
 from afterburner_core.paths import cache_root
-from afterburner_core.sandbox.locks import file_lock
+from afterburner_core.sandbox.scheduling.locks import file_lock
 
 # runs one compile command: (argv, cwd, env) -> (ok, message)
 CommandRunner = Callable[[list[str], Path, dict[str, str]], tuple[bool, str]]

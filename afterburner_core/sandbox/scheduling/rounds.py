@@ -16,12 +16,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from afterburner_core.models import Interval, RunReport
-from afterburner_core.sandbox import stats
 from afterburner_core.sandbox.api import Request, run_concurrently
+from afterburner_core.sandbox.measurement import stats
 
 
 def run_in_rounds(
-    sandbox: Any, requests: Sequence[Request], rounds: int,
+    sandbox: Any,
+    requests: Sequence[Request],
+    rounds: int,
     on_done: Callable[[int, RunReport], None] | None = None,
 ) -> list[RunReport]:
     """Run every request `rounds` times, one run per round, and merge each request's runs.
@@ -46,9 +48,9 @@ def run_in_rounds(
             index = order[position]
             runs[index].append(report)
             if last or not report.passed:  # this request is done: merge its runs once
-                merged[index] = merge_runs(runs[index])
+                merged[index] = done = merge_runs(runs[index])
                 if on_done is not None:
-                    on_done(index, merged[index])
+                    on_done(index, done)
 
         run_concurrently(sandbox, [single[i] for i in order], finished)
         live = [i for i in live if runs[i][-1].passed]
@@ -56,7 +58,9 @@ def run_in_rounds(
 
 
 def run_together(
-    sandbox: Any, requests: Sequence[Request], repeat: int | str,
+    sandbox: Any,
+    requests: Sequence[Request],
+    repeat: int | str,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[RunReport]:
     """Requests measured side by side: `repeat` interleaved rounds, or, with ``repeat='auto'``,

@@ -2,7 +2,8 @@
 
 Every job holds one exclusive core for its whole duration (compile, calibration and the measured
 runs), so measured programs never share a core; the supervisor and its sampler run on the
-housekeeping core. Language plugins are reached only through the plugin manager's hooks.
+housekeeping core. A language is reached through its plugin object, which the registry returns for
+its key (`LanguageInfo.plugin`); only the broadcast hook ``afterburner_measure`` goes through pluggy.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import afterburner_core
 from afterburner_core.errors import AfterburnerError, SandboxError
 from afterburner_core.host import host_fingerprint
-from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan, ToolchainStatus
+from afterburner_core.languages import CompilePlan, LanguageInfo, RunPlan, ToolchainStatus, package_dir
 from afterburner_core.models import (
     CompileInfo,
     ExecutionRequest,
@@ -32,13 +34,15 @@ from afterburner_core.models import (
     Verdict,
 )
 from afterburner_core.paths import cache_entries, cache_root
-from afterburner_core.plugins import PluginManager, get_manager
+from afterburner_core.plugins import get_registry
 from afterburner_core.problems import evaluator_of, problem_tests, runner_source
-from afterburner_core.sandbox import analysis, stats
-from afterburner_core.sandbox.analysis import Baseline, Outcome
-from afterburner_core.sandbox.compile_cache import CompileResult, CompileStore, compile_cached
-from afterburner_core.sandbox.diagnostics import compile_failure
-from afterburner_core.sandbox.isolation import (
+from afterburner_core.registry import Registry
+from afterburner_core.sandbox.measurement import analysis, stats
+from afterburner_core.sandbox.measurement.analysis import Baseline, Outcome
+from afterburner_core.sandbox.measurement.compile_cache import CompileResult, CompileStore, compile_cached
+from afterburner_core.sandbox.measurement.diagnostics import compile_failure
+from afterburner_core.sandbox.scheduling.scheduler import CorePool
+from afterburner_core.sandbox.supervision.isolation import (
     compile_uid,
     jail_binds,
     jail_hidden,
@@ -47,9 +51,8 @@ from afterburner_core.sandbox.isolation import (
     own_tree,
     sandbox_netns,
 )
-from afterburner_core.sandbox.resources import publish_resources
-from afterburner_core.sandbox.scheduler import CorePool
-from afterburner_core.sandbox.supervisor import (
+from afterburner_core.sandbox.supervision.resources import publish_resources
+from afterburner_core.sandbox.supervision.supervisor import (
     Launcher,
     RecordHandler,
     SupervisorKilled,
@@ -72,10 +75,17 @@ class OomCounter(Protocol):
     the files the supervisor joins, lists members from and samples the charge of (as seen where
     the supervisor runs), and the OOM-kill counter (read here)."""
 
-    join_files: list[str]
-    procs_file: str | None
-    memory_file: str | None
-    container: bool
+    @property
+    def join_files(self) -> list[str]: ...
+
+    @property
+    def procs_file(self) -> str | None: ...
+
+    @property
+    def memory_file(self) -> str | None: ...
+
+    @property
+    def container(self) -> bool: ...
 
     def oom_kills(self) -> int: ...
 
@@ -112,8 +122,9 @@ class Job:
         return path
 
 
-class Engine:
-    """Runs ExecutionRequests and ProblemRunRequests on this host (the `local` backend)."""
+class LocalBackend:
+    """Runs ExecutionRequests and ProblemRunRequests on this host: the `local` backend, and the
+    engine the docker backend extends (it overrides where code runs, not how it is measured)."""
 
     name = "local"
 
@@ -122,14 +133,26 @@ class Engine:
         parallel: int | None = None,
         isolate: bool = True,
         sample_us: int = 50,
-        manager: PluginManager | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.pool = CorePool(parallel)
         self.isolate = isolate
         self.sample_us = sample_us
-        self.manager = manager or get_manager()
+        self.registry = registry or get_registry()
         self._baselines: dict[str, Baseline] = {}
         self._resources: dict[str, dict[str, str]] = {}
+
+    @property
+    def parallel(self) -> int:
+        return self.pool.parallel
+
+    @property
+    def cores(self) -> tuple[int, ...]:
+        """The measuring cores this backend pins jobs to."""
+        return tuple(self.pool.cores)
+
+    def close(self) -> None:
+        """Nothing to release: every job cleans up after itself."""
 
     # ------------------------------------------------------------------ public API
     def execute(self, request: ExecutionRequest) -> RunReport:
@@ -182,32 +205,58 @@ class Engine:
 
     # ------------------------------------------------------------------ test runners
     def _process_runner(
-        self, plan: RunPlan, inputs: list[Path], judge: analysis.TestJudge, baseline: Baseline, limits: Limits,
-        job: Job, artifact: Path,
+        self,
+        plan: RunPlan,
+        inputs: list[Path],
+        judge: analysis.TestJudge,
+        baseline: Baseline,
+        limits: Limits,
+        job: Job,
+        artifact: Path,
     ) -> Callable[[], Outcome]:
         def once() -> Outcome:
-            result, oom = self._supervise(plan, inputs, limits, job, artifact, stop_on_failure=True,
-                                          on_record=judge.keeps_going)
+            result, oom = self._supervise(
+                plan, inputs, limits, job, artifact, stop_on_failure=True, on_record=judge.keeps_going
+            )
             return analysis.process_tests_outcome(result, judge.tests, judge, baseline, oom)
 
         return once
 
     def _harness_runner(
-        self, plan: RunPlan, inputs: list[Path], judge: analysis.TestJudge, limits: Limits, job: Job, artifact: Path,
+        self,
+        plan: RunPlan,
+        inputs: list[Path],
+        judge: analysis.TestJudge,
+        limits: Limits,
+        job: Job,
+        artifact: Path,
     ) -> Callable[[], Outcome]:
         harness_plan = RunPlan([*plan.argv, str(limits.output_kb * 1024)], plan.env, "harness")
 
         def once() -> Outcome:
-            result, oom = self._supervise(harness_plan, inputs, limits, job, artifact, record_samples=True,
-                                          stop_on_failure=True, on_record=judge.keeps_going)
+            result, oom = self._supervise(
+                harness_plan,
+                inputs,
+                limits,
+                job,
+                artifact,
+                record_samples=True,
+                stop_on_failure=True,
+                on_record=judge.keeps_going,
+            )
             return analysis.harness_tests_outcome(result, judge.tests, judge, oom, result.samples)
 
         return once
 
     # ------------------------------------------------------------------ repeats
     def _repeat(
-        self, info: LanguageInfo, compiled: CompileResult, repeat: int | str, measure: Callable[[], Outcome],
-        job: Job, tests_total: int,
+        self,
+        info: LanguageInfo,
+        compiled: CompileResult,
+        repeat: int | str,
+        measure: Callable[[], Outcome],
+        job: Job,
+        tests_total: int,
     ) -> RunReport:
         def once() -> Outcome:
             if job.last_result is not None:
@@ -215,11 +264,17 @@ class Engine:
             try:
                 measured = measure()
             except SupervisorKilled as killed:
-                return Outcome(Verdict.runtime_error, 0, tests_total, None, signal=killed.signal_number,
-                               stderr=f"[afterburner] {killed}: the program may not signal its supervisor")
+                return Outcome(
+                    Verdict.runtime_error,
+                    0,
+                    tests_total,
+                    None,
+                    signal=killed.signal_number,
+                    stderr=f"[afterburner] {killed}: the program may not signal its supervisor",
+                )
             outcome = analysis.reclassify_memory(measured, info.memory_error_markers)
             if job.last_result is not None:
-                for extras in self.manager.hook.afterburner_measure(
+                for extras in self.registry.hook.afterburner_measure(
                     language=info.key, result=job.last_result, workdir=job.io
                 ):
                     outcome.extras.update(extras or {})
@@ -247,7 +302,7 @@ class Engine:
     # ------------------------------------------------------------------ what backends override
     def _language(self, name: str) -> LanguageInfo:
         """Resolve a language and check its toolchain is usable where this backend runs code."""
-        return self.manager.require_toolchain(name)
+        return self.registry.require_toolchain(name)
 
     def _toolchain(self, info: LanguageInfo) -> ToolchainStatus:
         """The host's toolchain, plus the plugin's resources published where a jailed run sees them."""
@@ -262,13 +317,16 @@ class Engine:
     @contextlib.contextmanager
     def _job(self, info: LanguageInfo, limits: Limits) -> Iterator[Job]:
         with self.pool.acquire() as core:
-            cgroup_context = job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
+            cgroup_context = (
+                job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
+            )
             with cgroup_context as cgroup:
                 scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
                 try:
                     toolchain = self._toolchain(info)
-                    job = Job(core, scratch, cgroup, toolchain=toolchain,
-                              visible=info.plugin.toolchain_roots(toolchain.paths))
+                    job = Job(
+                        core, scratch, cgroup, toolchain=toolchain, visible=info.plugin.toolchain_roots(toolchain.paths)
+                    )
                     yield self._prepared(job)
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
@@ -292,8 +350,12 @@ class Engine:
         if uid is None:
             return {}
         ro = jail_binds(visible)
-        return {"jail_uid": uid, "jail_ro": ro, "jail_rw": jail_binds(writable or []),
-                "jail_hide": jail_hidden(_secret_places(self.manager), ro)}
+        return {
+            "jail_uid": uid,
+            "jail_ro": ro,
+            "jail_rw": jail_binds(writable or []),
+            "jail_hide": jail_hidden(_secret_places(self.registry), ro),
+        }
 
     def _compile_jail(self, env: dict[str, str], staging: Path, job: Job) -> dict[str, Any]:
         """As root, compilers run jailed like programs (their own uid, a new root without the
@@ -327,7 +389,7 @@ class Engine:
         return job
 
     def _compile(self, info: LanguageInfo, source: str, purpose: str, limits: Limits, job: Job) -> CompileResult:
-        plan: CompilePlan | None = self.manager.hook.afterburner_compile(
+        plan: CompilePlan | None = info.plugin.afterburner_compile(
             language=info.key, source=source, workdir=job.scratch, purpose=purpose, toolchain=job.toolchain
         )
         if plan is None:
@@ -336,10 +398,18 @@ class Engine:
 
         def run_command(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
             options = SupervisorOptions(
-                cpu=job.core, sampler_cpu=self.pool.layout.housekeeping,
-                timeout_ms=int(limits.compile_timeout_s * 1000), memory_kb=limits.compile_memory_mb * 1024,
-                output_bytes=1 << 20, fsize_bytes=1 << 30, nproc=4096, sample_us=1000, cwd=cwd,
-                netns=self._netns(), seccomp=False, **self._compile_jail(plan.env, cwd, job),
+                cpu=job.core,
+                sampler_cpu=self.pool.layout.housekeeping,
+                timeout_ms=int(limits.compile_timeout_s * 1000),
+                memory_kb=limits.compile_memory_mb * 1024,
+                output_bytes=1 << 20,
+                fsize_bytes=1 << 30,
+                nproc=4096,
+                sample_us=1000,
+                cwd=cwd,
+                netns=self._netns(),
+                seccomp=False,
+                **self._compile_jail(plan.env, cwd, job),
             )
             inputs = job.private_dir(job.io / "compile")
             result = supervise(argv, [Path("/dev/null")], options, env, inputs, job.launcher)
@@ -354,14 +424,15 @@ class Engine:
                 output = f"[afterburner] compilation exceeded {limits.compile_memory_mb} MiB\n{output}"
             elif not output.strip():
                 output = broken[1]
-            return False, compile_failure(argv, output, info.plugin.compile_error_pattern,
-                                          info.plugin.compile_error_context)
+            return False, compile_failure(
+                argv, output, info.plugin.compile_error_pattern, info.plugin.compile_error_context
+            )
 
         return compile_cached(plan, run_command, _base_env(job.scratch), self._compile_store(job))
 
     def _run_plan(self, info: LanguageInfo, compiled: CompileResult, mode: str, limits: Limits, job: Job) -> RunPlan:
         assert compiled.artifact is not None
-        plan: RunPlan | None = self.manager.hook.afterburner_run(
+        plan: RunPlan | None = info.plugin.afterburner_run(
             language=info.key, artifact=compiled.artifact, mode=mode, limits=limits, toolchain=job.toolchain
         )
         if plan is None:
@@ -369,8 +440,15 @@ class Engine:
         return plan
 
     def _supervise(
-        self, plan: RunPlan, inputs: list[Path], limits: Limits, job: Job, artifact: Path | None,
-        record_samples: bool = False, stop_on_failure: bool = False, on_record: RecordHandler | None = None,
+        self,
+        plan: RunPlan,
+        inputs: list[Path],
+        limits: Limits,
+        job: Job,
+        artifact: Path | None,
+        record_samples: bool = False,
+        stop_on_failure: bool = False,
+        on_record: RecordHandler | None = None,
     ) -> tuple[SupervisorResult, bool]:
         cgroup = job.cgroup
         before = cgroup.oom_kills() if cgroup else 0
@@ -443,17 +521,15 @@ class Engine:
         )
 
 
-def _secret_places(manager: PluginManager) -> list[Path]:
+def _secret_places(registry: Registry) -> list[Path]:
     """What a jail must not show even when it sits inside a directory a run needs (a
     site-packages holding Afterburner and its plugins): their packages -- the bundled datasets
     with expected answers among them -- and the caches that hold datasets and calibrations."""
-    import afterburner_core
-
     places = [Path(afterburner_core.__file__).parent, cache_root(), Path.home() / ".cache" / "huggingface"]
-    places += [Path(os.environ[v]) for v in ("HF_HOME", "HF_DATASETS_CACHE", "HUGGINGFACE_HUB_CACHE") if os.environ.get(v)]
-    for info in manager.languages.values():
-        module = __import__(type(info.plugin).__module__, fromlist=["__file__"])
-        places.append(Path(module.__file__).parent)
+    places += [
+        Path(os.environ[v]) for v in ("HF_HOME", "HF_DATASETS_CACHE", "HUGGINGFACE_HUB_CACHE") if os.environ.get(v)
+    ]
+    places += [package_dir(info.plugin) for info in registry.languages.values()]
     return places
 
 
@@ -478,7 +554,9 @@ def _compile_error_report(info: LanguageInfo, compiled: CompileResult, backend: 
     )
 
 
-def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcomes: list[Outcome], backend: str) -> RunReport:
+def _report(
+    info: LanguageInfo, compiled: CompileResult, first: Outcome, outcomes: list[Outcome], backend: str
+) -> RunReport:
     measured = [o.measurement for o in outcomes if o.measurement is not None]
     report = RunReport(
         verdict=first.verdict,
@@ -507,4 +585,4 @@ def _report(info: LanguageInfo, compiled: CompileResult, first: Outcome, outcome
     return report
 
 
-__all__ = ["AfterburnerError", "Engine"]
+__all__ = ["AfterburnerError", "LocalBackend"]

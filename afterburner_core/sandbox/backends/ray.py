@@ -28,7 +28,7 @@ import contextlib
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ray
@@ -38,6 +38,9 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from afterburner_core import errors
 from afterburner_core.errors import AfterburnerError, SandboxError
 from afterburner_core.models import ExecutionRequest, ProblemRunRequest, RunReport
+from afterburner_core.plugins import get_registry
+from afterburner_core.registry import Registry
+from afterburner_core.sandbox.api import Sandbox
 
 ACTOR_START_TIMEOUT_S = 120.0
 """How long actors may take to come up (Ray starts a Python worker per actor; slow on busy hosts)."""
@@ -54,9 +57,7 @@ class _Worker:
         self.backend: Any = None
         self.error: dict[str, str] | None = None
         try:
-            from afterburner_core.sandbox.api import Sandbox
-
-            self.backend = Sandbox(inner, **options).backend
+            self.backend = Sandbox(inner, **options).backend  # this node's process: its own registry
         except AfterburnerError as error:
             self.error = _error_payload(error)
 
@@ -105,15 +106,6 @@ class _Actor:
     node: str
 
 
-@dataclass
-class RayPool:
-    """What `Sandbox` and the server read: ``parallel`` (actors) and the nodes they run on."""
-
-    parallel: int
-    nodes: dict[str, int] = field(default_factory=dict)
-    cores: tuple[int, ...] = ()
-
-
 class RayBackend:
     """Runs requests on Ray actors, each wrapping an inner backend with the same report shape.
 
@@ -121,7 +113,10 @@ class RayBackend:
     ``RAY_ADDRESS`` when set and otherwise starts a private local instance (shut down by `close`).
     A Ray already initialised in this process is used as is. ``actors_per_node`` overrides the
     ``CPUs - 1`` rule; ``parallel`` caps the total number of actors (spread over the nodes).
-    ``inner_options`` go to the inner backend's factory on every actor.
+    ``inner_options`` go to the inner backend's factory on every actor. `registry` names the inner
+    backend on the driver; each actor builds it from its own process's registry (what is installed
+    on its node, plus ``AFTERBURNER_LOAD_PLUGINS`` there): a plugin registered in-process on the
+    driver does not reach the actors.
     """
 
     name = "ray"
@@ -132,13 +127,14 @@ class RayBackend:
         inner: str = "local",
         actors_per_node: int | None = None,
         parallel: int | None = None,
+        registry: Registry | None = None,
         **inner_options: Any,
     ) -> None:
         if actors_per_node is not None and actors_per_node < 1:
             raise AfterburnerError("actors_per_node must be at least 1")
         if parallel is not None and parallel < 1:
             raise AfterburnerError("parallel must be at least 1")
-        _check_inner(inner)
+        _check_inner(inner, registry or get_registry())
         self.inner = inner
         self.inner_options = dict(inner_options)
         self._started_ray = _connect(address)
@@ -155,8 +151,17 @@ class RayBackend:
             raise
         self._idle.extend(actors)
         self._live = len(actors)
-        nodes: dict[str, int] = collections.Counter(actor.node for actor in actors)
-        self.pool = RayPool(parallel=len(actors), nodes=dict(nodes))
+        self.nodes: dict[str, int] = dict(collections.Counter(actor.node for actor in actors))  # actors per node
+
+    @property
+    def parallel(self) -> int:
+        """The live actors (at least 1: requests wait for a replacement rather than fail)."""
+        return max(1, self._live)
+
+    @property
+    def cores(self) -> tuple[int, ...]:
+        """No cores of this host: the actors pin their own."""
+        return ()
 
     # ------------------------------------------------------------------ public API
     def execute(self, request: ExecutionRequest) -> RunReport:
@@ -235,7 +240,6 @@ class RayBackend:
                 self._idle.append(fresh)
             else:
                 self._live -= 1
-                self.pool.parallel = max(1, self._live)
                 if fresh is not None:
                     _kill(fresh)
             self._lock.notify_all()
@@ -280,11 +284,9 @@ class RayBackend:
         self._started_ray = False
 
 
-def _check_inner(inner: str) -> None:
+def _check_inner(inner: str, registry: Registry) -> None:
     """Name an unknown inner backend on the driver, before any actor is started."""
-    from afterburner_core.plugins import get_manager
-
-    names = {info.name for infos in get_manager().hook.afterburner_backends() for info in infos}
+    names = set(registry.backends)
     if inner == RayBackend.name:
         raise AfterburnerError("the ray backend cannot wrap itself: choose inner='local' or another backend")
     if inner not in names:

@@ -72,5 +72,6 @@ def summarise(runs: Sequence[object]) -> tuple[dict[str, float], dict[str, tuple
             lo, hi = median_interval(values)
             intervals[name] = (round(lo, 4), round(hi, 4))
     counts = [getattr(run, "instructions", None) for run in runs]
-    instructions = int(median([float(c) for c in counts])) if counts and all(c is not None for c in counts) else None
+    known = [float(c) for c in counts if c is not None]
+    instructions = int(median(known)) if counts and len(known) == len(counts) else None
     return medians, intervals, instructions

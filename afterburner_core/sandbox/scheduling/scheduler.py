@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from afterburner_core.sandbox.locks import host_lock_dir, release, try_lock
+from afterburner_core.sandbox.scheduling.locks import host_lock_dir, release, try_lock
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afterburner_core.paths import cache_root
-from afterburner_core.sandbox.locks import file_lock
+from afterburner_core.sandbox.scheduling.locks import file_lock
+from afterburner_core.sandbox.supervision.supervisor import supervisor_binary
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # Jailed programs run as JAIL_UID_BASE + their measured core: a uid no account uses, distinct per
@@ -173,8 +174,6 @@ def sandbox_netns() -> str | None:
         return None
     import subprocess
 
-    from afterburner_core.sandbox.supervisor import supervisor_binary
-
     run_dir = Path("/run/afterburner") if Path("/run").is_dir() else cache_root() / "run"
     path = run_dir / "netns-sandbox"
     with file_lock(run_dir / "netns.lock"):
@@ -205,8 +204,6 @@ def jail_available() -> bool:
         return False
     import subprocess
 
-    from afterburner_core.sandbox.supervisor import supervisor_binary
-
     proc = subprocess.run([str(supervisor_binary()), "--jail-probe"], capture_output=True, timeout=30, check=False)
     return proc.returncode == 0
 
@@ -234,8 +231,9 @@ def own_tree(path: Path, uid: int) -> None:
 
 
 # What the jail's new root always holds (abrun/jail.c); other directories must be bound in.
-JAIL_SYSTEM_PATHS = tuple(Path(p) for p in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-                                            "/sys"))
+JAIL_SYSTEM_PATHS = tuple(
+    Path(p) for p in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/sys")
+)
 
 
 def jail_binds(paths: list[Path]) -> list[Path]:
@@ -244,7 +242,9 @@ def jail_binds(paths: list[Path]) -> list[Path]:
     resolved = sorted({p.resolve() for p in paths}, key=lambda p: len(p.parts))
     kept: list[Path] = []
     for path in resolved:
-        if any(path.is_relative_to(system) for system in JAIL_SYSTEM_PATHS if system.exists() and not system.is_symlink()):
+        if any(
+            path.is_relative_to(system) for system in JAIL_SYSTEM_PATHS if system.exists() and not system.is_symlink()
+        ):
             continue
         if not any(path.is_relative_to(other) for other in kept):
             kept.append(path)
