@@ -94,7 +94,7 @@ console.log(s);
 
 def available(sandbox: Sandbox, language: str) -> bool:
     try:
-        sandbox.backend.manager.require_toolchain(language)
+        sandbox.registry.require_toolchain(language)
         return True
     except Exception:
         return False

@@ -26,7 +26,7 @@ from typing import Any
 
 from afterburner_core.datasets import load_problems
 from afterburner_core.models import ProblemRunRequest
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 from afterburner_core.sandbox.api import Sandbox
 
 RESULTS = Path(__file__).with_name("results")
@@ -39,7 +39,7 @@ def main() -> None:
     gxx = shutil.which("g++")
     if not gxx:
         sys.exit("cpp_compilers: no g++ on this host")
-    plugin = get_manager().resolve_language("cpp").plugin
+    plugin = get_registry().resolve_language("cpp").plugin
     override = plugin.override_variable("clang++")
     plugin.minimum_version = ()  # g++ 12 is no clang 19: let it through for the comparison
     sandbox = Sandbox()

@@ -92,7 +92,7 @@ def main() -> None:
     tests = make_tests(args.tests, args.size)
     results = {}
     for language in LANGUAGES:
-        status = sandbox.backend.manager.resolve_language(language).toolchain()
+        status = sandbox.registry.resolve_language(language).toolchain()
         results[language] = (
             bench_language(sandbox, language, tests) if status.available else {"skipped": status.message}
         )

@@ -71,7 +71,7 @@ def _binary_for(sandbox: Sandbox, code: str) -> Path:
     """The cached artifact of `code` (compiled by a first run), to time the bare binary too."""
     report = sandbox.execute(ExecutionRequest(code=code, language="cpp"))
     assert report.compile.ok, report.compile.stderr
-    plan = sandbox.backend.manager.hook.afterburner_compile(
+    plan = sandbox.registry.resolve_language("cpp").plugin.afterburner_compile(
         language="cpp", source=code, workdir=Path("/tmp"), purpose="program", toolchain=None
     )
     key = cache_key(plan)

@@ -54,7 +54,7 @@ def backends_side_by_side(count: int, cold_count: int) -> dict[str, dict[str, fl
     columns: dict[str, dict[str, float]] = {name: {} for name in sandboxes}
     for language in LANGUAGES:
         for name, (sandbox, n) in sandboxes.items():
-            if name == "local" and not sandbox.backend.manager.resolve_language(language).toolchain().available:
+            if name == "local" and not sandbox.registry.resolve_language(language).toolchain().available:
                 continue
             columns[name][language] = exec_per_second(sandbox, language, n)
     if "docker_warm" in columns:

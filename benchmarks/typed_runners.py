@@ -33,7 +33,7 @@ from afterburner_core.errors import SandboxError
 from afterburner_core.leetcode import parse_signature, runners, starter_code
 from afterburner_core.leetcode.probes import JSON_ONLY_EVALUATOR
 from afterburner_core.models import Problem, ProblemRunRequest, RunReport
-from afterburner_core.plugins import get_manager
+from afterburner_core.plugins import get_registry
 from afterburner_core.problems import problem_tests
 from afterburner_core.sandbox.api import Sandbox, run_concurrently
 from benchmarks.typed_hand_runners import HAND_WRITTEN
@@ -60,7 +60,7 @@ class RetryingSandbox:
 
 
 def available_languages() -> list[str]:
-    return [key for key in LANGUAGES if get_manager().resolve_language(key).toolchain().available]
+    return [key for key in LANGUAGES if get_registry().resolve_language(key).toolchain().available]
 
 
 def generation_ms(problems: list[Problem], language: str) -> float:
