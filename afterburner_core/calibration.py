@@ -45,7 +45,7 @@ def _content_key(problem_json: str, language: str) -> str:
     problem = Problem.model_validate_json(problem_json)
     info = get_registry().resolve_language(language)
     try:
-        runner = runner_source(problem, info.key, info.aliases, "")
+        runner = runner_source(problem, info, "")
     except DatasetError:
         runner = ""
     solutions = [

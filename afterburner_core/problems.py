@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from afterburner_core.errors import DatasetError
+from afterburner_core.languages import LanguageInfo
 from afterburner_core.leetcode import typed_evaluator, typed_runner
 from afterburner_core.models import PLACEHOLDER, Problem, TestCase
 from afterburner_core.paths import cache_root
@@ -106,15 +107,17 @@ def problem_tests(problem: Problem, generated: bool = True) -> list[TestCase]:
     return tests
 
 
-def runner_source(problem: Problem, language_key: str, aliases: tuple[str, ...], code: str) -> str:
-    """The runner of `language_key` with the solution substituted for its placeholder line."""
+def runner_source(problem: Problem, language: LanguageInfo, code: str) -> str:
+    """The runner of `language` (its hand-written one under its key or an alias, else the one its
+    plugin generates for a typed problem) with the solution substituted for its placeholder line."""
+    language_key = language.key
     runner = None
-    for name in (language_key, *aliases):
+    for name in (language_key, *language.aliases):
         if name in problem.test_case_runners:
             runner = problem.test_case_runners[name]
             break
     if runner is None and problem.metadata:
-        runner = typed_runner(problem, language_key)
+        runner = typed_runner(problem, language.plugin)
     if runner is None:
         if problem.kind == "stdio":
             runner = PLACEHOLDER

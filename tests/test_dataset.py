@@ -41,7 +41,9 @@ def test_problem_is_complete(problem) -> None:
         assert len(correct) >= (3 if problem.kind == "stdio" or problem.metadata else 4), (problem.title, language)
         assert len(wrong) >= 1, (problem.title, language)
         if problem.kind == "function":
-            runner = problem.test_case_runners.get(language) or typed_runner(problem, language)
+            runner = problem.test_case_runners.get(language) or typed_runner(
+                problem, manager.resolve_language(language).plugin
+            )
             assert runner is not None and runner.count(PLACEHOLDER) == 1
             assert problem.code_prompt.get(language)
 

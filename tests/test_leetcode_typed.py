@@ -508,12 +508,12 @@ def test_leetcode_implicit_environment(engine, language: str) -> None:
 def test_hand_written_runners_win_and_generated_ones_fill_the_rest() -> None:
     hand = "import sys\n" + PLACEHOLDER + "\nprint('hand-written')\n"
     problem = Problem(problem_id=1, title="t", metadata=TWO_SUM, test_case_runners={"python3": hand})
-    python = get_manager().resolve_language("python")
-    assert "hand-written" in runner_source(problem, python.key, python.aliases, "pass")
-    cpp = runner_source(problem, "cpp", (), "class Solution {};")
+    python, cpp_info = get_manager().resolve_language("python"), get_manager().resolve_language("cpp")
+    assert "hand-written" in runner_source(problem, python, "pass")  # filed under the alias python3
+    cpp = runner_source(problem, cpp_info, "class Solution {};")
     assert "class Solution {};" in cpp and "ab_runner" in cpp and PLACEHOLDER not in cpp
     with pytest.raises(DatasetError, match="no cpp runner"):
-        runner_source(problem.model_copy(update={"metadata": None}), "cpp", (), "x")
+        runner_source(problem.model_copy(update={"metadata": None}), cpp_info, "x")
 
 
 def test_a_plugin_without_a_generator_is_a_clear_error(monkeypatch) -> None:
@@ -524,7 +524,9 @@ def test_a_plugin_without_a_generator_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.setattr(plugin, "leetcode_runner", lambda signature: None)
     try:
         with pytest.raises(DatasetError, match="cannot generate runners"):
-            runner_source(Problem(problem_id=1, title="t", metadata=TWO_SUM), "python", (), "pass")
+            runner_source(
+                Problem(problem_id=1, title="t", metadata=TWO_SUM), get_manager().resolve_language("python"), "pass"
+            )
     finally:
         runners._runner.cache_clear()
 

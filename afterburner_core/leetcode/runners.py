@@ -12,6 +12,7 @@ import functools
 from typing import Literal
 
 from afterburner_core.errors import DatasetError
+from afterburner_core.languages import LanguagePlugin
 from afterburner_core.leetcode.signature import AnySignature, parse_signature
 from afterburner_core.models import PLACEHOLDER, Problem
 from afterburner_core.plugins import get_registry
@@ -26,14 +27,13 @@ def problem_signature(problem: Problem) -> AnySignature | None:
     return parse_signature(problem.metadata, where=f"problem {problem.problem_id}: metadata")
 
 
-def _plugin(language_key: str):  # -> LanguagePlugin
-
+def _plugin(language_key: str) -> LanguagePlugin:
     return get_registry().resolve_language(language_key).plugin
 
 
 @functools.lru_cache(maxsize=512)
-def _runner(metadata_json: str, language_key: str) -> str:
-    plugin = _plugin(language_key)
+def _runner(metadata_json: str, plugin: LanguagePlugin) -> str:
+    language_key = plugin.key
     runner = plugin.leetcode_runner(parse_signature(metadata_json))
     if runner is None:
         raise DatasetError(
@@ -45,12 +45,12 @@ def _runner(metadata_json: str, language_key: str) -> str:
     return runner
 
 
-def typed_runner(problem: Problem, language_key: str) -> str | None:
-    """The generated runner of a typed problem in `language_key`, or None if the problem is untyped."""
+def typed_runner(problem: Problem, plugin: LanguagePlugin) -> str | None:
+    """The runner `plugin` generates for a typed problem, or None if the problem is untyped."""
     signature = problem_signature(problem)
     if signature is None:
         return None
-    return _runner(signature.metadata_json(), language_key)
+    return _runner(signature.metadata_json(), plugin)
 
 
 @functools.lru_cache(maxsize=512)

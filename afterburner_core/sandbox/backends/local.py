@@ -181,7 +181,7 @@ class LocalBackend:
         own limits where the request sets none."""
         request = request.model_copy(update={"limits": request.problem.limits_for(request.limits)})
         info = self._language(request.language)
-        source = runner_source(request.problem, info.key, info.aliases, request.code)
+        source = runner_source(request.problem, info, request.code)
         tests = request.tests if request.tests is not None else problem_tests(request.problem)
         judge = analysis.TestJudge(tests, evaluator_of(request.problem))
         with self._job(info, request.limits) as job:
