@@ -21,7 +21,7 @@ from typing import Any
 from afterburner_core.errors import DatasetError
 from afterburner_core.models import PLACEHOLDER, Problem
 from afterburner_core.objectives import OBJECTIVES
-from afterburner_core.plugins import canonical_language
+from afterburner_core.plugins import canonical_language, get_registry
 
 LOCAL_SUFFIXES = {".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
@@ -184,9 +184,7 @@ def load_problems_from(
     source: str, config: str | None = None, split: str = "train", language: str | None = None
 ) -> list[Problem]:
     """Problems of any recognised shape; a Venus config name (``python3``, ...) sets the language."""
-    lang = language or (
-        config if config and _language(config) in {"python", "cpp", "rust", "go", "java", "javascript"} else None
-    )
+    lang = language or (config if config and get_registry().names_a_language(config) else None)
     problems = []
     for index, row in enumerate(load_rows(source, config, split)):
         try:

@@ -187,6 +187,11 @@ class Registry:
             raise ToolchainMissingError(status.message)
         return info
 
+    def names_a_language(self, name: str) -> bool:
+        """Whether `name` is a spelling of an installed language or of a first-party one (whose
+        plugin may be installed later): a Venus config such as ``python3`` or ``golang``."""
+        return self.canonical_language(name) in self.languages.keys() | KNOWN_LANGUAGE_DISTRIBUTIONS.keys()
+
     def canonical_language(self, name: str) -> str:
         """The key of a language spelled any way a dataset spells it (``python3``, ``golang``,
         ``C++``): its installed plugin's key, else the key a known language would have (its plugin
