@@ -29,6 +29,7 @@ from afterburner_core.litmus.humans import METRICS, human_distribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport, Verdict
 from afterburner_core.objectives import parse_objective
 from afterburner_core.plugins import get_registry
+from afterburner_core.registry import Registry
 from afterburner_core.rewards.base import Reward, RewardInput, RewardOutput, wants_humans
 from afterburner_core.rewards.extract import completion_text, extract_code
 from afterburner_core.sandbox.api import Sandbox
@@ -96,7 +97,8 @@ class ExecutionReward:
 
     ``sandbox`` is anything with ``run_many`` (a `Sandbox`, the HTTP client); by default a local
     `Sandbox` is created on first use. ``repeat`` and ``limits`` apply to every run;
-    ``human_repeat`` to human solutions measured on first use.
+    ``human_repeat`` to human solutions measured on first use. ``registry`` resolves languages and
+    datasets (by default the sandbox's, else the process's).
     """
 
     def __init__(
@@ -108,8 +110,11 @@ class ExecutionReward:
         repeat: int | str = 1,
         limits: Limits | None = None,
         human_repeat: int | str = 3,
+        registry: Registry | None = None,
     ) -> None:
         parse_objective(objective)
+        sandboxes = getattr(sandbox, "registry", None)  # a Sandbox has one; the HTTP client does not
+        self.registry = registry or (sandboxes if isinstance(sandboxes, Registry) else get_registry())
         self.reward = reward
         self.dataset = dataset
         self.objective = objective
@@ -126,7 +131,7 @@ class ExecutionReward:
     @property
     def sandbox(self) -> Any:
         if self._sandbox is None:
-            self._sandbox = Sandbox()
+            self._sandbox = Sandbox(registry=self.registry)
         return self._sandbox
 
     # -- preparing -------------------------------------------------------------------------------
@@ -134,13 +139,13 @@ class ExecutionReward:
     def problem(self, problem_id: Any, dataset: str | None = None) -> Problem:
         key = (dataset or self.dataset, str(problem_id))
         if key not in self._problems:
-            self._problems[key] = get_problem(key[1], key[0])
+            self._problems[key] = get_problem(key[1], key[0], self.registry)
         return self._problems[key]
 
     def language(self, name: Any) -> str:
         key = str(name)
         if key not in self._languages:
-            self._languages[key] = get_registry().resolve_language(key).key
+            self._languages[key] = self.registry.resolve_language(key).key
         return self._languages[key]
 
     def request(self, problem: Problem, code: str, language: str) -> ProblemRunRequest:
