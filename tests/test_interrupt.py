@@ -219,3 +219,15 @@ def test_stopping_the_server_ends_its_jobs(language: str, tmp_path: Path) -> Non
         if server.poll() is None:
             server.kill()
         server.wait(timeout=30)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="job cgroups need root")
+def test_a_process_ending_on_a_signal_removes_the_job_cgroups_it_holds() -> None:
+    """The window CI hit: a signal between a job's compile and its run (no supervisor alive to
+    remove the cgroup) -- the handler exits without unwinding, so it removes them itself."""
+    from afterburner_core.sandbox.supervision.isolation import job_cgroup, remove_live_job_cgroups
+
+    with job_cgroup(64 * 1024, 64) as group:
+        assert group is not None and all(d.exists() for d in group.dirs.values())
+        remove_live_job_cgroups()
+        assert not any(d.exists() for d in group.dirs.values())

@@ -24,7 +24,7 @@ from afterburner_core.cli import (
     train_cmd,
 )
 from afterburner_core.errors import AfterburnerError
-from afterburner_core.sandbox.supervision.supervisor import terminating_on_signals
+from afterburner_core.sandbox.supervision.signals import terminating_on_signals
 from afterburner_core.validation import one_line
 
 app = typer.Typer(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 JAIL_UID_BASE = 2_000_000_000
 
 
-@dataclass
+@dataclass(eq=False)  # one object per job: held in a set by identity
 class JobCgroup:
     """The cgroup directories of one job and how to read them back."""
 
@@ -160,11 +161,30 @@ def job_cgroup(memory_kb: int, pids: int) -> Iterator[JobCgroup | None]:
         if group:
             group.remove()
         group = None
+    if group:
+        with _live_groups_lock:
+            _live_groups.add(group)
     try:
         yield group
     finally:
         if group:
             group.remove()
+            with _live_groups_lock:
+                _live_groups.discard(group)
+
+
+# The job cgroups this process holds now: a process ending on a signal removes them itself, since
+# it exits without unwinding (a job between its compile and its run has no supervisor to do it).
+_live_groups: set[JobCgroup] = set()
+_live_groups_lock = threading.RLock()  # re-entrant: the signal handler may run inside a holder
+
+
+def remove_live_job_cgroups() -> None:
+    """Kill the members of, and remove, every job cgroup this process holds (it is ending)."""
+    with _live_groups_lock:
+        groups = list(_live_groups)
+    for group in groups:
+        group.remove()
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -348,7 +348,7 @@ class Launcher(Protocol):
 
 # The supervisors this process is running: `terminate_all` ends them (a signal handler's job).
 _live: set[subprocess.Popen] = set()
-_live_lock = threading.Lock()
+_live_lock = threading.RLock()  # re-entrant: terminate_all may run in a signal handler inside a holder
 _terminating = threading.Event()
 
 
@@ -495,28 +495,3 @@ def parse_samples(data: bytes) -> list[tuple[int, int]]:
     raw = array.array("q")
     raw.frombytes(data[: len(data) - len(data) % 16])
     return list(zip(raw[0::2], raw[1::2], strict=True))
-
-
-@contextlib.contextmanager
-def terminating_on_signals() -> Iterator[None]:
-    """For command-line entry points: SIGTERM, SIGHUP and SIGINT (Ctrl-C) end every running job
-    (each supervisor kills its own), then the process exits 128 + signal. SIGINT takes the same
-    path rather than raising KeyboardInterrupt: unwinding every frame of a busy process first left
-    the jobs running for over a second under load. (A KeyboardInterrupt raised otherwise still runs
-    `terminate_all` on its way out.)"""
-
-    def handler(signum: int, frame: object) -> None:
-        terminate_all()
-        if signum == signal.SIGINT:
-            os.write(2, b"afterburner: interrupted\n")
-        os._exit(128 + signum)
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
-    try:
-        yield
-    except KeyboardInterrupt:
-        terminate_all()
-        raise
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
