@@ -17,8 +17,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def registered_datasets(registry: Registry | None = None) -> dict[str, Path]:
     """Datasets that plugins register by name (venus-mini is the core's own)."""
-    catalog = (registry or get_registry()).datasets
-    return {name: Path(catalog.require(name).path) for name in catalog}
+    return {name: Path(info.path) for name, info in (registry or get_registry()).datasets.as_dict().items()}
 
 
 @functools.lru_cache(maxsize=8)

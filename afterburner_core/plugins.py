@@ -155,10 +155,7 @@ class PluginManager:
             raise
 
     # ------------------------------------------------------------------ reading
-    @property
-    def hook(self) -> Any:
-        return self.pm.hook
-
+    # resolve_language, require_toolchain and languages: the registry's, kept on the manager (public API)
     @property
     def languages(self) -> dict[str, LanguageInfo]:
         return self.registry.languages

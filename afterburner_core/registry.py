@@ -102,14 +102,14 @@ class Registry:
     describe: Callable[[str], str]
     hook: Any = None  # pluggy's hook relay: the broadcast hooks (``afterburner_measure``) go through it
     languages: dict[str, LanguageInfo] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
+    aliases: Catalog[str] = field(init=False)  # every key and alias, lower case -> the language's key
     backends: Catalog[BackendInfo] = field(init=False)
     rewards: Catalog[Reward] = field(init=False)
     datasets: Catalog[DatasetInfo] = field(init=False)
     generators: Catalog[GeneratorInfo] = field(init=False)
-    _language_owners: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.aliases = Catalog("language", self.describe)
         self.backends = Catalog("backend", self.describe)
         self.rewards = Catalog("reward", self.describe)
         self.datasets = Catalog("dataset", self.describe)
@@ -124,14 +124,8 @@ class Registry:
         """
         for info in infos:
             for alias in dict.fromkeys(name.lower() for name in (info.key, *info.aliases)):
-                owner = self._language_owners.get(alias, plugin)
-                if owner != plugin:
-                    raise PluginConflictError(
-                        f"language {alias!r} is provided by both {self.describe(owner)} and {self.describe(plugin)}: "
-                        "uninstall one of them"
-                    )
-                self._language_owners[alias] = plugin
-                self.aliases[alias] = info.key
+                if alias not in self.aliases or self.aliases.owner(alias) != plugin:  # a plugin may repeat itself
+                    self.aliases.add(alias, info.key, plugin)
             self.languages[info.key] = info
 
     @classmethod
@@ -163,7 +157,7 @@ class Registry:
     # ------------------------------------------------------------------ languages
     def language_owner(self, key: str) -> str:
         """The name of the plugin that provides the language `key`."""
-        return self._language_owners[key.lower()]
+        return self.aliases.owner(key.lower())
 
     def resolve_language(self, name: str) -> LanguageInfo:
         """Map a key or alias (`python3`, `golang`, `js`, `c++`) to an installed language."""
@@ -171,7 +165,7 @@ class Registry:
         key = self.aliases.get(wanted)
         if key is not None:
             return self.languages[key]
-        canonical = KNOWN_ALIASES.get(wanted, wanted)
+        canonical = _known_spelling(wanted)
         if canonical in KNOWN_LANGUAGE_DISTRIBUTIONS:
             raise UnknownLanguageError(
                 f"language {name!r} is not installed: pip install {KNOWN_LANGUAGE_DISTRIBUTIONS[canonical]}"
@@ -199,8 +193,12 @@ class Registry:
         try:
             return self.resolve_language(name).key
         except UnknownLanguageError:
-            wanted = name.strip().lower()
-            return KNOWN_ALIASES.get(wanted, wanted)
+            return _known_spelling(name.strip().lower())
+
+
+def _known_spelling(name: str) -> str:
+    """A first-party language's key for one of its usual spellings (lower case), else `name`."""
+    return KNOWN_ALIASES.get(name, name)
 
 
 __all__ = ["KNOWN_ALIASES", "KNOWN_LANGUAGE_DISTRIBUTIONS", "Catalog", "Registry"]

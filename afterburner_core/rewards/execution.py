@@ -113,8 +113,8 @@ class ExecutionReward:
         registry: Registry | None = None,
     ) -> None:
         parse_objective(objective)
-        sandboxes = getattr(sandbox, "registry", None)  # a Sandbox has one; the HTTP client does not
-        self.registry = registry or (sandboxes if isinstance(sandboxes, Registry) else get_registry())
+        sandbox_registry = getattr(sandbox, "registry", None)  # a Sandbox has one; the HTTP client does not
+        self.registry = registry or (sandbox_registry if isinstance(sandbox_registry, Registry) else get_registry())
         self.reward = reward
         self.dataset = dataset
         self.objective = objective

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -153,6 +154,11 @@ class LocalBackend:
 
     def close(self) -> None:
         """Nothing to release: every job cleans up after itself."""
+
+    @functools.cached_property
+    def _hidden_from_jails(self) -> list[Path]:
+        """What jails hide (`_secret_places`): fixed for a backend's life, so not rebuilt per job."""
+        return _secret_places(self.registry)
 
     # ------------------------------------------------------------------ public API
     def execute(self, request: ExecutionRequest) -> RunReport:
@@ -354,7 +360,7 @@ class LocalBackend:
             "jail_uid": uid,
             "jail_ro": ro,
             "jail_rw": jail_binds(writable or []),
-            "jail_hide": jail_hidden(_secret_places(self.registry), ro),
+            "jail_hide": jail_hidden(self._hidden_from_jails, ro),
         }
 
     def _compile_jail(self, env: dict[str, str], staging: Path, job: Job) -> dict[str, Any]:
