@@ -3,8 +3,8 @@
 The human distribution of a problem is the measured time / memory / integral of its correct
 solutions *on this host*. A calibration is only valid for exactly what it measured: each (problem,
 language) entry carries a content key -- a hash of the problem's tests (stored and generated), the
-language's runner, the evaluator, the limits, the solutions' code, the toolchain's version and the
-supervisor's build -- and an entry whose key differs from the problem in hand is stale: it is
+language's runner, the evaluator, the limits, the solutions' code, the toolchain's version, the
+supervisor's build and the measurement method -- and an entry whose key differs from the problem in hand is stale: it is
 re-measured, never used. Two datasets that share a file name (any two `dataset export` outputs are
 `train.jsonl`), an edited dataset, a new compiler: each is measured afresh. The file itself is per
 dataset name and host fingerprint under the cache root; a file from another kind of host is
@@ -28,6 +28,7 @@ from afterburner_core.models import Problem, RunReport
 from afterburner_core.paths import cache_root
 from afterburner_core.plugins import get_registry
 from afterburner_core.problems import evaluator_source, problem_tests, runner_source
+from afterburner_core.sandbox.measurement import analysis
 from afterburner_core.sandbox.scheduling.locks import file_lock
 from afterburner_core.sandbox.supervision.supervisor import supervisor_digest
 from afterburner_core.venus import SolutionJob
@@ -63,6 +64,7 @@ def _content_key(problem_json: str, language: str) -> str:
         "solutions": solutions,
         "toolchain": info.toolchain().version,
         "supervisor": supervisor_digest(),
+        "method": analysis.METHOD,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 

@@ -3,8 +3,9 @@
     python -m benchmarks.litmus_repro [--runs 3] [--conditions quiet,hog] [--demo-args ...] > litmus_repro.json
 
 For each condition, `--runs` runs of `afterburner demo` as a user runs it (a real process each),
-all sharing one fresh cache root per condition: the first run measures the human distribution,
-the next ones reuse that calibration (corrected for the host's drift by the demo's anchors). `hog` keeps a busy process running throughout on the other
+all sharing one fresh cache root per condition: the first run measures the human distribution
+(beside the samples), the next ones reuse that calibration for the humans far from every sample and
+re-measure the near ones beside the samples (`--pairing near`, litmus/nearby.py). `hog` keeps a busy process running throughout on the other
 (housekeeping) core. Per condition: every run's Pass@1, Time%, Memory%, Integral% overall, per
 language and per tag (model), the spread (max - min, in points) of each, and each run's wall time.
 
@@ -78,6 +79,8 @@ def condition(name: str, runs: int, extra: list[str], keep: Path | None = None) 
                     "by_language": {k: _points(v) for k, v in data["by_language"].items()},
                     "by_tag": {k: _points(v) for k, v in data.get("by_tag", {}).items()},
                     "human_distribution": data["meta"]["human_distribution"],
+                    "pairing": data["meta"].get("pairing"),
+                    "nearby": data["meta"].get("nearby"),
                     "drift": {k: (data["meta"].get("drift") or {}).get(k) for k in ("factors", "noise")},
                 }
             )

@@ -132,7 +132,7 @@ def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(tmp_path_f
     problem = get_problem("run-length-encode")
     correct = [s for s in problem.solutions["python"] if s.passed]
     samples = [Sample(str(problem.problem_id), "python", s.code) for s in correct[:3]]
-    settings = Settings(repeat=3, human_repeat=3)
+    settings = Settings(repeat=3, human_repeat=3, pairing="calibration")
     with private_calibration(tmp_path_factory) as root:
         honest = run_evaluation(samples, settings=settings)
         (path,) = root.glob("*.json")
@@ -142,7 +142,7 @@ def test_a_calibration_from_a_slower_host_is_corrected_by_the_anchors(tmp_path_f
                 entry[quantity] *= 4
             entry["ci"] = {}
         Path(path).write_text(json.dumps(document))
-        unanchored = run_evaluation(samples, settings=Settings(repeat=3, anchor=False))
+        unanchored = run_evaluation(samples, settings=Settings(repeat=3, pairing="calibration", anchor=False))
         anchored = run_evaluation(samples, settings=settings)
     assert unanchored.meta["drift"] is None
     factors = anchored.meta["drift"]["factors"]["harness"]

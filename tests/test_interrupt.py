@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -66,16 +67,28 @@ def _still_running(process: psutil.Process) -> bool:
         return False
 
 
-def _assert_nothing_left(caller: int, processes: list[psutil.Process], marker: str) -> None:
+def _job_scratch(pid: int) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"afterburner-job-{pid}-*"))
+
+
+def _assert_nothing_left(caller: int, processes: list[psutil.Process], marker: str, scratch: bool = False) -> None:
+    """No process, program or cgroup of the job after the grace period; with `scratch`, no scratch
+    directory either (a caller that handles the signal removes its own; one that cannot leaves it
+    to the next process's sweep)."""
     deadline = time.monotonic() + GRACE_S
+
+    def left_scratch() -> list[Path]:
+        return _job_scratch(caller) if scratch else []
+
     while time.monotonic() < deadline:
         alive = [p for p in processes if _still_running(p)]
-        if not alive and not marked_processes(marker) and not _job_cgroups(caller):
+        if not alive and not marked_processes(marker) and not _job_cgroups(caller) and not left_scratch():
             return
         time.sleep(0.02)
     alive = [str(p.pid) for p in processes if _still_running(p)]
     pytest.fail(
-        f"left after {GRACE_S} s: processes {alive}, marked {marked_processes(marker)}, cgroups {_job_cgroups(caller)}"
+        f"left after {GRACE_S} s: processes {alive}, marked {marked_processes(marker)}, "
+        f"cgroups {_job_cgroups(caller)}, scratch {left_scratch()}"
     )
 
 
@@ -102,7 +115,7 @@ def test_ending_the_cli_ends_the_job(language: str, how: signal.Signals, tmp_pat
     root = psutil.Process(cli.pid)
     processes = _wait_for_program(root, marker)
     cli.send_signal(how)
-    _assert_nothing_left(cli.pid, processes, marker)
+    _assert_nothing_left(cli.pid, processes, marker, scratch=True)
     assert cli.wait(timeout=10) != 0
 
 
@@ -135,7 +148,7 @@ def test_ending_a_harness_run_ends_the_job(tmp_path: Path) -> None:
     root = psutil.Process(cli.pid)
     processes = _wait_for_program(root, marker)
     cli.send_signal(signal.SIGTERM)
-    _assert_nothing_left(cli.pid, processes, marker)
+    _assert_nothing_left(cli.pid, processes, marker, scratch=True)
 
 
 LIBRARY_CALL = textwrap.dedent("""

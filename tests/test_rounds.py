@@ -116,9 +116,11 @@ def test_evaluate_cli_paired(tmp_path: Path) -> None:
     samples = tmp_path / "s.jsonl"
     samples.write_text(json.dumps({"problem_id": problem.title, "language": "python", "code": correct.code}) + "\n")
     result = run_cli("evaluate", "--samples", str(samples), "--paired", "--repeat", "auto")
-    assert result.returncode == 2 and "--paired takes a number of rounds" in result.stderr
+    assert result.returncode == 2 and "--pairing all takes a number of rounds" in result.stderr
+    result = run_cli("evaluate", "--samples", str(samples), "--pairing", "sideways")
+    assert result.returncode == 2 and "unknown pairing 'sideways'" in result.stderr
     result = run_cli("evaluate", "--samples", str(samples), "--paired", "--repeat", "2", "--json", timeout=1200)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["meta"]["paired"] is True and data["meta"]["human_distribution"] == PAIRED_SOURCE
+    assert data["meta"]["pairing"] == "all" and data["meta"]["human_distribution"] == PAIRED_SOURCE
     assert data["overall"]["scores"]["pass@1"] == 1.0 and data["overall"]["scores"]["time%"] > 0

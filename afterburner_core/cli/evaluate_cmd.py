@@ -58,19 +58,23 @@ def evaluate(
     dataset: str = typer.Option("venus-mini", "--dataset", "-d"),
     language: list[str] | None = typer.Option(None, "--language", "-l", help="only these languages"),
     repeat: str = typer.Option(
-        "3", "--repeat", help="runs per sample (medians and intervals), or 'auto'; with --paired, interleaved rounds"
+        "3",
+        "--repeat",
+        help="interleaved rounds per sample (medians and intervals); 'auto' only with --pairing calibration",
     ),
-    paired: bool = typer.Option(
-        False,
-        "--paired",
-        help="re-measure the sampled problems' humans in the same interleaved rounds as the "
-        "samples, instead of using the calibration: immune to host drift, costs the humans' runs",
+    pairing: str = typer.Option(
+        "near",
+        "--pairing",
+        help="which humans are re-measured in the samples' interleaved rounds: near (default: those "
+        "within 3x of a sample; the rest from the calibration), all (every human: costs all their "
+        "runs), calibration (none: the calibration, corrected for drift by --anchor)",
     ),
+    paired: bool = typer.Option(False, "--paired", help="the same as --pairing all"),
     anchor: bool = typer.Option(
         True,
         "--anchor/--no-anchor",
-        help="re-measure one calibrated human per sampled problem and language "
-        "with the samples and correct the calibration for the host's drift since it was made",
+        help="with --pairing calibration: re-measure one calibrated human per sampled problem and "
+        "language with the samples and correct the calibration for the host's drift since it was made",
     ),
     out: Path | None = typer.Option(None, "--out", help="write report.json, report.md and PNG plots here"),
     timeout: float | None = typer.Option(
@@ -87,7 +91,7 @@ def evaluate(
         rows = [r for r in rows if registry.resolve_language(r.language).key in wanted]
     settings = Settings(
         repeat=parse_repeat(repeat),
-        paired=paired,
+        pairing="all" if paired else pairing,
         anchor=anchor,
         time_basis=time_basis,
         limits=build_limits(timeout, None),
@@ -99,7 +103,12 @@ def demo(
     out: Path = typer.Option(Path("afterburner-demo"), "--out", help="where the report goes"),
     repeat: str = typer.Option("3", "--repeat", help="runs per sample (medians and intervals), or 'auto'"),
     time_basis: str = typer.Option("cpu", "--time-basis", help="what Time% ranks: cpu (default) or wall"),
-    anchor: bool = typer.Option(True, "--anchor/--no-anchor", help="correct the calibration for host drift"),
+    pairing: str = typer.Option(
+        "near", "--pairing", help="humans re-measured beside the samples: near (default), all, calibration"
+    ),
+    anchor: bool = typer.Option(
+        True, "--anchor/--no-anchor", help="with --pairing calibration: correct the calibration for host drift"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The quick start's main job: Litmus on bundled example model outputs, in every available language.
@@ -116,7 +125,7 @@ def demo(
     _evaluate(
         samples,
         "venus-mini",
-        Settings(repeat=parse_repeat(repeat), time_basis=time_basis, anchor=anchor),
+        Settings(repeat=parse_repeat(repeat), time_basis=time_basis, pairing=pairing, anchor=anchor),
         out,
         as_json,
         "Litmus: bundled example outputs vs. humans (%)",

@@ -36,7 +36,8 @@ class HumanDistribution:
     """
 
     entries: dict[tuple[str, str], dict[str, list[float]]] = field(default_factory=dict)
-    source: dict[tuple[str, str], str] = field(default_factory=dict)  # "calibration", "measured" or "paired"
+    # "calibration", "measured" or "paired", or a mix of them joined by "+"
+    source: dict[tuple[str, str], str] = field(default_factory=dict)
     intervals: dict[tuple[str, str], dict[str, list[Span | None]]] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=dict)
 
@@ -62,7 +63,14 @@ class HumanDistribution:
                 for metric, (_, report_field) in FIELDS.items()
             },
         )
-        self.source[(str(problem_id), language)] = source
+        self._mark(str(problem_id), language, source)
+
+    def add_values(
+        self, problem_id: object, language: str, measured: dict[str, tuple[float, object]], source: str
+    ) -> None:
+        """One human's values, given directly: quantity -> (value, its 95 % interval or None)."""
+        self._append(str(problem_id), language, dict(measured))
+        self._mark(str(problem_id), language, source)
 
     def add_entries(self, problem_id: object, language: str, entries: list[dict], source: str) -> None:
         """Calibration entries (passed ones) of one (problem, language)."""
@@ -77,7 +85,13 @@ class HumanDistribution:
                 {metric: (entry.get(key), ci.get(report_field)) for metric, (key, report_field) in FIELDS.items()},
             )
         if self.has(problem_id, language):
-            self.source[(str(problem_id), language)] = source
+            self._mark(str(problem_id), language, source)
+
+    def _mark(self, problem_id: str, language: str, source: str) -> None:
+        """Record where a (problem, language)'s values came from; a mix reads "calibration+paired"."""
+        key = (problem_id, language)
+        known = set(self.source[key].split("+")) if key in self.source else set()
+        self.source[key] = "+".join(sorted(known | {source}))
 
     def _append(self, problem_id: str, language: str, measured: dict[str, tuple[float | None, object]]) -> None:
         key = (problem_id, language)

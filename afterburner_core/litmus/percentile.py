@@ -24,6 +24,13 @@ from enum import Enum
 # machines: 2-5 % for CPU time of programs over 10 ms (more for shorter ones, whose intervals say
 # so), under 1 % for memory. One floor for all metrics keeps "5 % apart" meaning the same thing.
 NOISE_FLOOR = 0.05
+# The floor of time and integral comparisons in a Litmus evaluation: the between-run noise of one
+# program's median-of-3 CPU time on this project's 2-core shared host, measured as the scatter of
+# paired humans against their calibration (0.10-0.18 in one evaluation). Within one run the
+# repeats see less than that; a comparison sharper than the host can repeat ranks the same samples
+# differently run to run (Time% 28.5 and 30.9 at a 5 % floor, paired humans and all). An
+# evaluation raises it further when its own paired humans show a noisier host (litmus/pipeline.py).
+SPEED_NOISE_FLOOR = 0.15
 CERTAIN = 0.975  # p at which a comparison counts as settled (beyond / below every human)
 
 Span = tuple[float, float]
@@ -39,18 +46,38 @@ class Standing(str, Enum):
 
 
 def relative_noise(value: float, interval: Span | None, floor: float = NOISE_FLOOR) -> float:
-    """A measurement's relative standard deviation: from its 95 % interval, at least `floor`."""
-    if interval is None or value <= 0 or interval[0] <= 0 or interval[1] < interval[0]:
+    """A measurement's relative standard deviation: from its 95 % interval, at least `floor`. An
+    interval reaching down to zero (a program whose work is within the start-up noise subtracted
+    from it) is judged by its upper half, not ignored."""
+    if interval is None or value <= 0 or interval[1] < interval[0] or interval[1] <= 0:
         return floor
+    if interval[0] <= 0:
+        return max(floor, math.log(max(interval[1], value) / value) / 1.96)
     return max(floor, (math.log(interval[1]) - math.log(interval[0])) / (2 * 1.96))
+
+
+def absolute_noise(value: float, interval: Span | None, floor: float = NOISE_FLOOR) -> float:
+    """A measurement's standard deviation in its own unit: its interval's half-width / 1.96, at
+    least `floor` of the value."""
+    spread = (interval[1] - interval[0]) / (2 * 1.96) if interval is not None and interval[1] >= interval[0] else 0.0
+    return max(floor * value, spread)
 
 
 def beat_probability(
     value: float, human: float, interval: Span | None = None, span: Span | None = None, floor: float = NOISE_FLOOR
 ) -> float:
-    """P(the sample, lower being better, is really better than this human)."""
-    if value <= 0 or human <= 0:  # a zero measurement: only exact order is meaningful
-        return 0.5 if value == human else (1.0 if value < human else 0.0)
+    """P(the sample, lower being better, is really better than this human).
+
+    Compared as a ratio (log scale) when both are positive. A zero -- a process-per-test program
+    whose work beyond start-up was within the start-up noise -- is compared on the linear scale
+    with both measurements' spreads: a zero that could as well have been 3 ms does not beat a
+    human at 2 ms for certain. Only two exact measurements (no spread) fall back to exact order.
+    """
+    if value <= 0 or human <= 0:
+        sigma = math.hypot(absolute_noise(value, interval, floor), absolute_noise(human, span, floor))
+        if sigma == 0:
+            return 0.5 if value == human else (1.0 if value < human else 0.0)
+        return 0.5 * math.erfc(-(human - value) / sigma / math.sqrt(2))
     sigma = math.hypot(relative_noise(value, interval, floor), relative_noise(human, span, floor))
     z = (math.log(human) - math.log(value)) / sigma
     return 0.5 * math.erfc(-z / math.sqrt(2))

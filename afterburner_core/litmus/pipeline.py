@@ -18,8 +18,9 @@ from afterburner_core.host import host_fingerprint
 from afterburner_core.litmus.drift import Anchor, Drift, choose_anchors, measure_drift, rescale
 from afterburner_core.litmus.evaluate import TIME_BASES, Evaluation, Sample, evaluate_records, sample_requests, score
 from afterburner_core.litmus.humans import human_distribution
+from afterburner_core.litmus.nearby import measure_nearby
 from afterburner_core.litmus.paired import measure_paired
-from afterburner_core.litmus.percentile import NOISE_FLOOR
+from afterburner_core.litmus.percentile import NOISE_FLOOR, SPEED_NOISE_FLOOR
 from afterburner_core.models import Limits, Problem, RunReport
 from afterburner_core.plugins import get_registry
 from afterburner_core.sandbox.api import Request, Sandbox
@@ -30,18 +31,24 @@ MAX_NOISE_FLOOR = 0.5  # a host noisier than this is not measuring anything; the
 Progress = Callable[[str, int, int | None], None]
 
 
+PAIRINGS = ("near", "all", "calibration")
+
+
 @dataclass
 class Settings:
-    """How an evaluation measures: `repeat` runs per sample (interleaved rounds unless 'auto'),
-    `paired` (every human re-measured in the samples' rounds) or `anchor` (one calibrated human per
-    sampled problem and language re-measured there, to correct the calibration for host drift), the
-    time basis (`cpu` or `wall`), the noise floor of the comparisons, the limits."""
+    """How an evaluation measures: `repeat` runs per sample (interleaved rounds unless 'auto'); the
+    `pairing` of samples and humans -- `near` (default: the humans near a sample re-measured in its
+    rounds, the rest from the calibration: litmus/nearby.py), `all` (every human re-measured there)
+    or `calibration` (none re-measured; with `anchor`, one calibrated human per sampled problem and
+    language re-measured to correct the calibration for host drift: litmus/drift.py); the time basis
+    (`cpu` or `wall`), the noise floors of the comparisons (memory; time and integral), the limits."""
 
     repeat: int | str = 3
-    paired: bool = False
+    pairing: str = "near"
     anchor: bool = True
     time_basis: str = "cpu"
     noise: float = NOISE_FLOOR
+    speed_noise: float = SPEED_NOISE_FLOOR
     limits: Limits | None = None
     human_repeat: int | str = 3
 
@@ -56,8 +63,13 @@ def run_evaluation(
     settings = settings or Settings()
     if settings.time_basis not in TIME_BASES:
         raise AfterburnerError(f"unknown time basis {settings.time_basis!r} (one of: {', '.join(TIME_BASES)})")
-    if settings.paired and settings.repeat == "auto":
-        raise AfterburnerError("--paired takes a number of rounds (--repeat N), not 'auto'")
+    if settings.pairing not in PAIRINGS:
+        raise AfterburnerError(f"unknown pairing {settings.pairing!r} (one of: {', '.join(PAIRINGS)})")
+    if settings.pairing != "calibration" and settings.repeat == "auto":
+        raise AfterburnerError(
+            f"--pairing {settings.pairing} takes a number of rounds (--repeat N), not 'auto' "
+            "(repeats as each request needs are for --pairing calibration)"
+        )
     report = progress or (lambda stage, done, total: None)
     registry = get_registry()
     by_language: dict[str, list[Sample]] = {}
@@ -74,7 +86,20 @@ def run_evaluation(
     sandbox = sandbox or Sandbox()
     limits = settings.limits or Limits()
     drift: Drift | None = None
-    if settings.paired:
+    pairing: dict[str, object] = {}
+    if settings.pairing == "near":
+        nearby = measure_nearby(
+            samples,
+            problems,
+            dataset,
+            sandbox,
+            int(settings.repeat),
+            limits,
+            TIME_BASES[settings.time_basis],
+            report,
+        )
+        humans, reports, drift, pairing = nearby.humans, nearby.reports, nearby.drift, nearby.meta
+    elif settings.pairing == "all":
         humans, reports = measure_paired(
             samples,
             problems,
@@ -113,9 +138,12 @@ def run_evaluation(
         if anchors:
             drift = measure_drift(anchors, anchor_reports)
             humans = rescale(humans, drift)
-    # against a calibration, time and integral comparisons are no more certain than the anchors
-    # show this host to be today; memory does not move with host speed
-    moved = max(settings.noise, min(drift.noise, MAX_NOISE_FLOOR)) if drift and drift.noise else settings.noise
+    # time and integral comparisons are no more certain than one program measured in two runs on
+    # this host (at least `speed_noise`; more when the re-measured humans -- anchors or near ones --
+    # scatter more against their calibration today); memory does not move with host speed
+    moved = settings.speed_noise
+    if drift is not None and drift.noise:
+        moved = max(settings.speed_noise, min(drift.noise, MAX_NOISE_FLOOR))
     noise = {"time": moved, "memory": settings.noise, "integral": moved}
     records = score(samples, reports, humans, noise=noise, time_basis=settings.time_basis)
     return evaluate_records(
@@ -124,7 +152,8 @@ def run_evaluation(
             "dataset": dataset,
             "host_fingerprint": host_fingerprint(),
             "repeat": settings.repeat,
-            "paired": settings.paired,
+            "pairing": settings.pairing,
+            **({"nearby": pairing} if pairing else {}),
             "drift": drift.meta() if drift else None,
             "time_basis": settings.time_basis,
             "noise_floor": noise,

@@ -14,7 +14,7 @@ import functools
 import json
 import os
 import shutil
-import tempfile
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +53,7 @@ from afterburner_core.sandbox.supervision.isolation import (
     sandbox_netns,
 )
 from afterburner_core.sandbox.supervision.resources import publish_resources
+from afterburner_core.sandbox.supervision.scratch import job_scratch, sweep_orphaned_scratch
 from afterburner_core.sandbox.supervision.supervisor import (
     Launcher,
     RecordHandler,
@@ -123,6 +124,23 @@ class Job:
         return path
 
 
+@dataclass
+class StartupProbe:
+    """The empty program of a process-per-test language, compiled for one job.
+
+    Each test of such a language is a process, and the cost of starting one is not the solution's:
+    it is subtracted. A start-up cost cached for a day was wrong within the hour on this project's
+    2-core host -- an empty C++ program cost 0.96 ms of CPU when the cache was written and 2.2 ms
+    an hour later, so a solution whose 21 tests took 2.4 ms beyond start-up then measured 16-27 ms
+    now (all of it start-up), and a calibration could not be compared with anything. Measured
+    beside every run, start-up drifts with the tests it is subtracted from.
+    """
+
+    plan: RunPlan
+    artifact: Path
+    runs: int
+
+
 class LocalBackend:
     """Runs ExecutionRequests and ProblemRunRequests on this host: the `local` backend, and the
     engine the docker backend extends (it overrides where code runs, not how it is measured)."""
@@ -140,6 +158,7 @@ class LocalBackend:
         self.isolate = isolate
         self.sample_us = sample_us
         self.registry = registry or get_registry()
+        _sweep_once()
         self._baselines: dict[str, Baseline] = {}
         self._resources: dict[str, dict[str, str]] = {}
 
@@ -205,8 +224,11 @@ class LocalBackend:
             if plan.test_mode == "harness":
                 once = self._harness_runner(plan, inputs, judge, request.limits, job, compiled.artifact)
             else:
-                baseline = self._baseline(info, job, request.limits)
-                once = self._process_runner(plan, inputs, judge, baseline, request.limits, job, compiled.artifact)
+                fallback = self._baseline(info, job, request.limits)
+                probe = self._startup_probe(info, job, request.limits, len(tests))
+                once = self._process_runner(
+                    plan, inputs, judge, probe, fallback, request.limits, job, compiled.artifact
+                )
             return self._repeat(info, compiled, request.repeat, once, job, len(tests))
 
     # ------------------------------------------------------------------ test runners
@@ -215,18 +237,46 @@ class LocalBackend:
         plan: RunPlan,
         inputs: list[Path],
         judge: analysis.TestJudge,
-        baseline: Baseline,
+        probe: StartupProbe | None,
+        fallback: Baseline,
         limits: Limits,
         job: Job,
         artifact: Path,
     ) -> Callable[[], Outcome]:
+        """Each run measures the language's empty program first (`StartupProbe`), and the tests'
+        processes are charged only what they cost beyond it."""
+
         def once() -> Outcome:
+            baseline = self._probe_startup(probe, limits, job) if probe else None
             result, oom = self._supervise(
                 plan, inputs, limits, job, artifact, stop_on_failure=True, on_record=judge.keeps_going
             )
-            return analysis.process_tests_outcome(result, judge.tests, judge, baseline, oom)
+            return analysis.process_tests_outcome(result, judge.tests, judge, baseline or fallback, oom)
 
         return once
+
+    def _startup_probe(self, info: LanguageInfo, job: Job, limits: Limits, tests: int) -> StartupProbe | None:
+        """The language's empty program, compiled for this job (from the compile cache after the
+        first time), to be run `min(tests, CALIBRATION_RUNS)` times before each run of the tests."""
+        compiled = self._compile(info, info.plugin.empty_program, "program", limits, job)
+        if not compiled.ok or compiled.artifact is None:
+            return None
+        plan = self._run_plan(info, compiled, "program", limits, job)
+        return StartupProbe(plan, compiled.artifact, max(1, min(tests, CALIBRATION_RUNS)))
+
+    def _probe_startup(self, probe: StartupProbe, limits: Limits, job: Job) -> Baseline | None:
+        """The start-up cost of a process of the language *now*: the median over the probe's runs
+        (None if the empty program did not run cleanly: the cached baseline stands in)."""
+        result, _ = self._supervise(probe.plan, [Path("/dev/null")] * probe.runs, limits, job, probe.artifact)
+        good = [r for r in result.runs if r.exit_code == 0 and not r.signal]
+        if len(good) < probe.runs:
+            return None
+        return Baseline(
+            wall_ms=statistics.median(r.wall_ns / 1e6 for r in good),
+            cpu_ms=statistics.median(r.cpu_us / 1000 for r in good),
+            integral_kb_ms=statistics.median(analysis._integral_or_bound(r) for r in good),
+            memory_kb=statistics.median(float(r.peak_kb) for r in good),
+        )
 
     def _harness_runner(
         self,
@@ -326,16 +376,12 @@ class LocalBackend:
             cgroup_context = (
                 job_cgroup(limits.memory_mb * 1024, limits.pids) if self.isolate else contextlib.nullcontext()
             )
-            with cgroup_context as cgroup:
-                scratch = Path(tempfile.mkdtemp(prefix="afterburner-job-"))
-                try:
-                    toolchain = self._toolchain(info)
-                    job = Job(
-                        core, scratch, cgroup, toolchain=toolchain, visible=info.plugin.toolchain_roots(toolchain.paths)
-                    )
-                    yield self._prepared(job)
-                finally:
-                    shutil.rmtree(scratch, ignore_errors=True)
+            with cgroup_context as cgroup, job_scratch() as scratch:
+                toolchain = self._toolchain(info)
+                job = Job(
+                    core, scratch, cgroup, toolchain=toolchain, visible=info.plugin.toolchain_roots(toolchain.paths)
+                )
+                yield self._prepared(job)
 
     def _compile_store(self, job: Job) -> CompileStore:
         return CompileStore(cache_root() / "compile")
@@ -525,6 +571,12 @@ class LocalBackend:
             integral_kb_ms=min(analysis._integral_or_bound(r) for r in good),
             memory_kb=min(float(r.peak_kb) for r in good),
         )
+
+
+@functools.lru_cache(maxsize=1)
+def _sweep_once() -> None:
+    """The scratch of processes killed outright goes when the next process opens a backend."""
+    sweep_orphaned_scratch()
 
 
 def _secret_places(registry: Registry) -> list[Path]:

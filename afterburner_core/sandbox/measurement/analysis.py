@@ -29,6 +29,11 @@ from afterburner_core.models import FailingTest, TestCase, Verdict
 from afterburner_core.sandbox.supervision.supervisor import RunRecord, SupervisorResult, TestRecord
 
 EXCERPT = 2048
+# How measurements are derived from the runs. A calibration measured one way cannot be compared
+# with samples measured another, so it is part of a calibration's content key: change it whenever
+# the same program would measure differently (2: process-per-test start-up measured beside each
+# run and subtracted from the sum, not per test).
+METHOD = 2
 
 # What the harness may honestly spend between two windows (reading the next TEST line, saying GO;
 # the input itself is read inside the window). Measured here with count-pairs-with-sum's human
@@ -282,11 +287,14 @@ def process_tests_outcome(
     if passed < len(tests):
         return _failed(Verdict.sandbox_error, passed, tests, passed, reason="the supervisor ended the sequence early")
     samples, sampled_ms = _sampled(runs)
+    # start-up is subtracted from the sum, not from each test: clipping each test at zero would
+    # turn a test's share of start-up noise into a positive bias that grows with the test count
+    starts = len(runs)
     measurement = Measurement(
-        time_ms=sum(max(0.0, r.wall_ns / 1e6 - baseline.wall_ms) for r in runs),
-        cpu_ms=sum(max(0.0, r.cpu_us / 1000 - baseline.cpu_ms) for r in runs),
+        time_ms=max(0.0, sum(r.wall_ns / 1e6 for r in runs) - starts * baseline.wall_ms),
+        cpu_ms=max(0.0, sum(r.cpu_us / 1000 for r in runs) - starts * baseline.cpu_ms),
         memory_kb=float(max(r.peak_kb for r in runs)),
-        integral_kb_ms=sum(max(0.0, _integral_or_bound(r) - baseline.integral_kb_ms) for r in runs),
+        integral_kb_ms=max(0.0, sum(_integral_or_bound(r) for r in runs) - starts * baseline.integral_kb_ms),
         samples=samples,
         sampled_ms=sampled_ms,
         instructions=_instructions(runs),

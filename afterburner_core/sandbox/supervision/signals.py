@@ -1,5 +1,5 @@
-"""Ending a command-line process on a signal: every running job, and every job cgroup it holds,
-goes with it."""
+"""Ending a command-line process on a signal: every running job, and every job cgroup and scratch
+directory it holds, goes with it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 from collections.abc import Iterator
 
 from afterburner_core.sandbox.supervision.isolation import remove_live_job_cgroups
+from afterburner_core.sandbox.supervision.scratch import remove_live_scratch
 from afterburner_core.sandbox.supervision.supervisor import terminate_all
 
 
@@ -23,6 +24,7 @@ def terminating_on_signals() -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         terminate_all()
         remove_live_job_cgroups()  # os._exit skips the jobs' own clean-up
+        remove_live_scratch()
         if signum == signal.SIGINT:
             os.write(2, b"afterburner: interrupted\n")
         os._exit(128 + signum)
