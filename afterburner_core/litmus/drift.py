@@ -70,10 +70,19 @@ def choose_anchors(dataset: str, groups: Iterable[tuple[Problem, str]]) -> list[
         middle = usable[(len(usable) - 1) // 2]
         jobs = {job.index: job for job in venus.solution_jobs([problem], [language], only_correct=True)}
         job = jobs.get(int(middle.get("index", -1)))
-        if job is not None:
-            mode = get_registry().resolve_language(language).test_mode
-            anchors.append(Anchor(problem, language, job, {q: float(middle[q]) for q in FIELDS}, mode))
+        anchor = calibrated_anchor(problem, language, job, middle) if job is not None else None
+        if anchor is not None:
+            anchors.append(anchor)
     return anchors
+
+
+def calibrated_anchor(problem: Problem, language: str, job: venus.SolutionJob, entry: dict) -> Anchor | None:
+    """A calibrated human solution as an anchor: its calibration entry's values and its language's
+    measurement mode. None unless every value is positive (a ratio to zero says nothing)."""
+    if not all(_positive(entry.get(q)) for q in FIELDS):
+        return None
+    mode = get_registry().resolve_language(language).test_mode
+    return Anchor(problem, language, job, {q: float(entry[q]) for q in FIELDS}, mode)
 
 
 def _positive(value: object) -> bool:
@@ -171,4 +180,13 @@ def rescale(humans: HumanDistribution, drift: Drift) -> HumanDistribution:
     return scaled
 
 
-__all__ = ["MAD_TO_SIGMA", "RESCALED", "Anchor", "Drift", "choose_anchors", "measure_drift", "rescale"]
+__all__ = [
+    "MAD_TO_SIGMA",
+    "RESCALED",
+    "Anchor",
+    "Drift",
+    "calibrated_anchor",
+    "choose_anchors",
+    "measure_drift",
+    "rescale",
+]

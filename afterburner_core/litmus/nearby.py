@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afterburner_core import calibration, venus
-from afterburner_core.litmus.drift import RESCALED, Anchor, Drift, measure_drift
+from afterburner_core.litmus.drift import RESCALED, Drift, calibrated_anchor, measure_drift
 from afterburner_core.litmus.humans import FIELDS, QUANTITY_FIELD, HumanDistribution
 from afterburner_core.models import Limits, Problem, ProblemRunRequest, RunReport
 from afterburner_core.plugins import get_registry
@@ -187,13 +187,12 @@ def _distribution(
 ) -> tuple[HumanDistribution, Drift | None]:
     """Paired humans as measured; the others from the calibration, scaled by the paired humans'
     drift and carrying its scatter (STALE_NOISE where nothing was paired) as their noise."""
-    registry = get_registry()
     anchors, anchor_reports = [], []
     for (group, job), measured in zip(human_slots, human_reports, strict=True):
         entry = (group.calibrated or {}).get(job.index)
-        if entry is not None:
-            mode = registry.resolve_language(group.language).test_mode
-            anchors.append(Anchor(group.problem, group.language, job, {q: float(entry[q]) for q in FIELDS}, mode))
+        anchor = calibrated_anchor(group.problem, group.language, job, entry) if entry is not None else None
+        if anchor is not None:
+            anchors.append(anchor)
             anchor_reports.append(measured)
     drift = measure_drift(anchors, anchor_reports) if anchors else None
     noise = drift.noise if drift and drift.noise else STALE_NOISE

@@ -224,8 +224,8 @@ class LocalBackend:
             if plan.test_mode == "harness":
                 once = self._harness_runner(plan, inputs, judge, request.limits, job, compiled.artifact)
             else:
-                fallback = self._baseline(info, job, request.limits)
                 probe = self._startup_probe(info, job, request.limits, len(tests))
+                fallback = functools.partial(self._baseline, info, job, request.limits)
                 once = self._process_runner(
                     plan, inputs, judge, probe, fallback, request.limits, job, compiled.artifact
                 )
@@ -238,20 +238,21 @@ class LocalBackend:
         inputs: list[Path],
         judge: analysis.TestJudge,
         probe: StartupProbe | None,
-        fallback: Baseline,
+        fallback: Callable[[], Baseline],
         limits: Limits,
         job: Job,
         artifact: Path,
     ) -> Callable[[], Outcome]:
         """Each run measures the language's empty program first (`StartupProbe`), and the tests'
-        processes are charged only what they cost beyond it."""
+        processes are charged only what they cost beyond it; only when the probe cannot run is the
+        day-long cached start-up (`fallback`) looked up."""
 
         def once() -> Outcome:
-            baseline = self._probe_startup(probe, limits, job) if probe else None
+            baseline = (self._probe_startup(probe, limits, job) if probe else None) or fallback()
             result, oom = self._supervise(
                 plan, inputs, limits, job, artifact, stop_on_failure=True, on_record=judge.keeps_going
             )
-            return analysis.process_tests_outcome(result, judge.tests, judge, baseline or fallback, oom)
+            return analysis.process_tests_outcome(result, judge.tests, judge, baseline, oom)
 
         return once
 
@@ -268,15 +269,9 @@ class LocalBackend:
         """The start-up cost of a process of the language *now*: the median over the probe's runs
         (None if the empty program did not run cleanly: the cached baseline stands in)."""
         result, _ = self._supervise(probe.plan, [Path("/dev/null")] * probe.runs, limits, job, probe.artifact)
-        good = [r for r in result.runs if r.exit_code == 0 and not r.signal]
-        if len(good) < probe.runs:
+        if len(result.runs) < probe.runs or not all(analysis.clean_exit(r) for r in result.runs):
             return None
-        return Baseline(
-            wall_ms=statistics.median(r.wall_ns / 1e6 for r in good),
-            cpu_ms=statistics.median(r.cpu_us / 1000 for r in good),
-            integral_kb_ms=statistics.median(analysis._integral_or_bound(r) for r in good),
-            memory_kb=statistics.median(float(r.peak_kb) for r in good),
-        )
+        return analysis.startup_baseline(result.runs, statistics.median)
 
     def _harness_runner(
         self,
@@ -556,21 +551,11 @@ class LocalBackend:
         return baseline
 
     def _measure_baseline(self, info: LanguageInfo, job: Job, limits: Limits) -> Baseline:
-        plugin = info.plugin
-        compiled = self._compile(info, plugin.empty_program, "program", limits, job)
-        if not compiled.ok:
+        probe = self._startup_probe(info, job, limits, CALIBRATION_RUNS)
+        if probe is None:
             return Baseline()
-        plan = self._run_plan(info, compiled, "program", limits, job)
-        result, _ = self._supervise(plan, [Path("/dev/null")] * CALIBRATION_RUNS, limits, job, compiled.artifact)
-        good = [r for r in result.runs if r.exit_code == 0 and not r.signal]
-        if not good:
-            return Baseline()
-        return Baseline(
-            wall_ms=min(r.wall_ns / 1e6 for r in good),
-            cpu_ms=min(r.cpu_us / 1000 for r in good),
-            integral_kb_ms=min(analysis._integral_or_bound(r) for r in good),
-            memory_kb=min(float(r.peak_kb) for r in good),
-        )
+        result, _ = self._supervise(probe.plan, [Path("/dev/null")] * probe.runs, limits, job, probe.artifact)
+        return analysis.startup_baseline(result.runs, min) or Baseline()
 
 
 @functools.lru_cache(maxsize=1)

@@ -181,6 +181,24 @@ def program_outcome(result: SupervisorResult, oom_killed: bool, stdout_limit: in
     )
 
 
+def clean_exit(run: RunRecord) -> bool:
+    return run.exit_code == 0 and not run.signal
+
+
+def startup_baseline(runs: Sequence[RunRecord], summary: Callable[[list[float]], float]) -> Baseline | None:
+    """An empty program's start-up from its cleanly ended runs, each quantity summarised by
+    `summary` (`min` for the day-long cache, the median beside a run); None without a clean run."""
+    good = [r for r in runs if clean_exit(r)]
+    if not good:
+        return None
+    return Baseline(
+        wall_ms=summary([r.wall_ns / 1e6 for r in good]),
+        cpu_ms=summary([r.cpu_us / 1000 for r in good]),
+        integral_kb_ms=summary([_integral_or_bound(r) for r in good]),
+        memory_kb=summary([float(r.peak_kb) for r in good]),
+    )
+
+
 def _integral_or_bound(run: RunRecord) -> float:
     """∫RSS dt in KiB·ms; a run too short for any sample gets peak × wall (an upper bound)."""
     if run.samples > 0:
