@@ -34,7 +34,9 @@ def test_verdicts(engine, language: str, verdict: str) -> None:
         assert report.tests_passed == report.tests_total == 3
         assert report.time_ms is not None and report.time_ms >= 0
         assert report.memory_kb and report.memory_kb > 500
-        assert report.integral_kb_ms is not None and report.integral_kb_ms > 0
+        # like time: a 3-test process-mode run may do nothing measurable beyond the start-up
+        # measured beside it (its median), and is charged zero, not a negative number
+        assert report.integral_kb_ms is not None and report.integral_kb_ms >= 0
         assert report.compile.ok
         if language in ("python", "java", "javascript"):  # the plugins' measure hook reports start-up
             assert report.model_extra["harness_startup_ms"] > 0
